@@ -98,8 +98,18 @@ public:
     // returning early once no more are immediately available (a partial batch is never held
     // back). Per-partition conditions go to events; Status is an error only for failures of the
     // whole consumer.
+    // Events: PartitionEof each time a partition reaches its high watermark (offset = that
+    // watermark; enable.partition.eof is on). OffsetOutOfRange (offset = the offset asked for)
+    // after which librdkafka stops fetching that partition until the next assign(). A partition
+    // of -1 in an Error event means a topic-level error. Consumer-wide transient trouble (broker
+    // down, connection refused) is retried by librdkafka and is not an event: see
+    // lastConsumerError().
     Status poll(std::vector<KafkaMessage>& out, size_t maxMessages, int timeoutMs,
                 std::vector<PartitionEvent>& events);
+
+    // The last consumer-wide, non-fatal error librdkafka reported (e.g. "all brokers are down"),
+    // for display; empty if none yet. Credential values are masked.
+    std::string lastConsumerError() const;
 
 private:
     KafkaSource();

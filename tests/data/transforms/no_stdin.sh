@@ -1,0 +1,3 @@
+#!/bin/sh
+# Test fixture: exits at once without reading stdin.
+echo done
