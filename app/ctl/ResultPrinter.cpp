@@ -125,7 +125,9 @@ void printResult(std::ostream& out, const ExecResult& r, OutputFormat format) {
             std::vector<std::string> c;
             std::vector<bool> right;
             for (auto& v : row) {
-                c.push_back(v.toString());
+                std::string s = v.toString();
+                std::replace(s.begin(), s.end(), '\n', ' ');
+                c.push_back(std::move(s));
                 right.push_back(v.type == Value::Type::Integer || v.type == Value::Type::Real);
             }
             cells(c, right);

@@ -49,6 +49,13 @@ std::string configJsonOf(const sql::PipelineSpec& s) {
     return j;
 }
 
+// The definition as stored: without its CREDENTIALS clause (those are kept apart and never
+// leave the catalog's credentials table except to configure the consumer).
+std::string storedSql(sql::PipelineSpec spec) {
+    spec.credentialsJson.clear();
+    return sql::toSql(spec, true);
+}
+
 Result<PipelineRow> readRow(Stmt& q) {
     PipelineRow r;
     r.name = q.text(0);
@@ -151,7 +158,7 @@ Status PipelineCatalog::create(const sql::CreatePipeline& c) {
         return Status(ErrorCode::AlreadyExists, "pipeline '" + spec.name + "' already exists");
     }
     double now = nowSeconds();
-    std::string specSql = sql::toSql(spec, true);
+    std::string specSql = storedSql(spec);
     Transaction tx(m_db);
     SLUICE_TRY(tx.began());
     if (existing->has_value()) {
@@ -208,7 +215,15 @@ Status PipelineCatalog::saveSpec(const std::string& name, const sql::PipelineSpe
                                       "generation = generation + 1 WHERE name = ?1");
     if (!up.ok())
         return up.status();
-    up->bind(1, name).bind(2, sql::toSql(spec, true)).bind(3, configJsonOf(spec)).bind(4, nowSeconds());
+    up->bind(1, name).bind(2, storedSql(spec)).bind(3, configJsonOf(spec)).bind(4, nowSeconds());
+    SLUICE_TRY(up->run());
+    if (sqlite3_changes(m_db) == 0)
+        return Status(ErrorCode::NotFound, "pipeline '" + name + "' does not exist");
+    auto cred = Stmt::prepare(m_db, "INSERT OR REPLACE INTO " + table("pipeline_credentials") +
+                                        "(pipeline, credentials) VALUES (?1, ?2)");
+    if (!cred.ok())
+        return cred.status();
+    cred->bind(1, name).bind(2, spec.credentialsJson);
     SLUICE_TRY(up->run());
     if (sqlite3_changes(m_db) == 0)
         return Status(ErrorCode::NotFound, "pipeline '" + name + "' does not exist");

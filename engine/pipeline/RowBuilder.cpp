@@ -209,12 +209,16 @@ Result<std::unique_ptr<RowBuilder>> RowBuilder::create(const sql::PipelineSpec& 
             for (auto& a : spec.set)
                 if (lowerAscii(a.column) == lowerAscii(col))
                     expr = a.expr;
-            if (expr.empty())
-                expr = "?" + std::to_string(indexOf(inputs, col) + 1);
-            auto rewritten = rewriteExpr(expr, inputs, inputs.size());
-            if (!rewritten.ok())
-                return rewritten.status();
-            select += (i ? ", " : "") + *rewritten;
+            std::string value;
+            if (expr.empty()) {
+                value = "?" + std::to_string(indexOf(inputs, col) + 1);
+            } else {
+                auto rewritten = rewriteExpr(expr, inputs, inputs.size());
+                if (!rewritten.ok())
+                    return rewritten.status();
+                value = *rewritten;
+            }
+            select += (i ? ", " : "") + value;
         }
         if (!spec.whereExpr.empty()) {
             auto w = rewriteExpr(spec.whereExpr, inputs, inputs.size());

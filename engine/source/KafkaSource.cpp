@@ -402,8 +402,13 @@ Result<std::unique_ptr<KafkaSource>> KafkaSource::open(const KafkaSourceOptions&
     std::unique_ptr<KafkaSource> self(new KafkaSource());
     Impl& d = *self->m_impl;
     d.topic = options.topic;
-    for (const auto& [name, value] : credentials)
-        d.errors.secrets.push_back(value);
+    // Every credential value is masked in error text except the protocol name, which
+    // librdkafka has validated against its fixed list (else open() fails below) and which
+    // appears in every broker address ("sasl_ssl://host:port").
+    for (const auto& [name, value] : credentials) {
+        if (name != "security.protocol")
+            d.errors.secrets.push_back(value);
+    }
 
     ConfHandle conf(rd_kafka_conf_new());
     const std::pair<const char*, std::string> defaults[] = {
@@ -441,6 +446,9 @@ Result<std::unique_ptr<KafkaSource>> KafkaSource::open(const KafkaSourceOptions&
             if (res == RD_KAFKA_CONF_UNKNOWN)
                 return Status(ErrorCode::InvalidArgument,
                               std::string(label) + ": unknown librdkafka property '" + name + "'");
+            if (source == &credentials) // librdkafka's explanation quotes the value
+                return Status(ErrorCode::InvalidArgument,
+                              "CREDENTIALS: invalid value for librdkafka property '" + name + "'");
             return Status(ErrorCode::InvalidArgument,
                           std::string(label) + ": invalid value for librdkafka property '" + name +
                               "': " + d.scrub(error));
@@ -535,7 +543,11 @@ Status KafkaSource::assign(const std::map<int32_t, int64_t>& nextOffsets) {
                           {{}, partition, offset});
         rd_kafka_topic_partition_list_add(list.get(), d.topic.c_str(), partition)->offset = offset;
     }
-    rd_kafka_resp_err_t err = rd_kafka_assign(d.rk.get(), list.get());
+    // Drop the old assignment first: librdkafka 2.0.2 otherwise keeps serving messages it
+    // prefetched for a partition that stays assigned, from its old fetch position.
+    rd_kafka_resp_err_t err = rd_kafka_assign(d.rk.get(), nullptr);
+    if (!err)
+        err = rd_kafka_assign(d.rk.get(), list.get());
     if (err)
         return Status(ErrorCode::Kafka, "assign on '" + d.topic + "': " + rd_kafka_err2str(err));
     return {};

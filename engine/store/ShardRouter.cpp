@@ -33,8 +33,11 @@ bool containsUpper(std::string_view hay, std::string_view needle) {
     return false;
 }
 
+// Integral reals in int64 range hash like the integer SQLite would store for them in an
+// INTEGER column ([-2^63, 2^63) exactly, so that no integral value has two spellings).
 std::string realCanonical(double d) {
-    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.2e18)
+    if (std::isfinite(d) && d == std::floor(d) && d >= -9223372036854775808.0 &&
+        d < 9223372036854775808.0)
         return std::to_string(static_cast<int64_t>(d));
     char buf[40];
     std::snprintf(buf, sizeof buf, "%.17g", d);
@@ -84,9 +87,12 @@ std::string canonicalText(std::string_view text, Affinity affinity) {
     const char* e = t.data() + t.size();
     if (*b == '+')
         ++b;
-    auto [p, ec] = std::from_chars(b, e, i);
-    if (ec == std::errc() && p == e)
-        return std::to_string(i);
+    // A REAL column stores every number as a double, so an integer text is rounded too.
+    if (affinity != Affinity::Real) {
+        auto [p, ec] = std::from_chars(b, e, i);
+        if (ec == std::errc() && p == e)
+            return std::to_string(i);
+    }
     double d = 0;
     auto [p2, ec2] = std::from_chars(b, e, d);
     if (ec2 == std::errc() && p2 == e)

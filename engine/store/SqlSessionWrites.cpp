@@ -220,23 +220,39 @@ Result<ExecResult> SqlSession::Impl::updateOrDelete(std::string_view statement,
     if (!table)
         return runPlain(db.get(), statement, 0);
     if (t[0].isKeyword("UPDATE") && table->kind == TableKind::Sharded) {
-        // SET targets: a name directly followed by '=' at depth 0 after SET.
+        // SET targets start an assignment (right after SET or a top-level ',') and are followed
+        // by '=': `name =` or `(a, b) =`. A shard key compared inside an expression is no target.
+        auto refuse = [&](const Token& col) {
+            return Status(ErrorCode::InvalidArgument,
+                          "cannot UPDATE the SHARD KEY column '" + col.value + "' of table '" +
+                              table->name + "' (delete and insert the row instead)");
+        };
         int depth = 0;
         bool inSet = false;
         for (size_t k = n + 1; k + 1 < t.size(); ++k) {
+            const bool startsAssignment =
+                inSet && depth == 0 && (t[k - 1].isKeyword("SET") || t[k - 1].isSymbol(","));
+            if (startsAssignment && isName(t[k]) && t[k + 1].isSymbol("=") &&
+                containsKey(table->shardKey, t[k].value))
+                return refuse(t[k]);
+            if (startsAssignment && t[k].isSymbol("(")) {
+                size_t close = k + 1;
+                while (close < t.size() && !t[close].isSymbol(")") && !t[close].isEnd())
+                    ++close;
+                if (close + 1 < t.size() && t[close + 1].isSymbol("="))
+                    for (size_t m = k + 1; m < close; ++m)
+                        if (isName(t[m]) && containsKey(table->shardKey, t[m].value))
+                            return refuse(t[m]);
+            }
             if (t[k].isSymbol("("))
                 ++depth;
             else if (t[k].isSymbol(")"))
                 --depth;
-            if (depth == 0 && t[k].isKeyword("SET"))
+            else if (depth == 0 && t[k].isKeyword("SET"))
                 inSet = true;
-            else if (depth == 0 && (t[k].isKeyword("WHERE") || t[k].isKeyword("FROM")))
+            else if (depth == 0 && (t[k].isKeyword("WHERE") || t[k].isKeyword("FROM") ||
+                                    t[k].isKeyword("RETURNING")))
                 inSet = false;
-            if (inSet && isName(t[k]) && t[k + 1].isSymbol("=") &&
-                containsKey(table->shardKey, t[k].value))
-                return Status(ErrorCode::InvalidArgument,
-                              "cannot UPDATE the SHARD KEY column '" + t[k].value + "' of table '" +
-                                  table->name + "' (delete and insert the row instead)");
         }
     }
     ExecResult r;
@@ -305,6 +321,11 @@ Result<ExecResult> SqlSession::Impl::alterTable(std::string_view statement,
                 if (lowerAscii(k) == lowerAscii(t[c].value))
                     k = t[c + 2].value;
     }
+    // The temp views span all shards; SQLite re-checks them after each shard's ALTER (DROP or
+    // RENAME fails while the shards disagree). The caller's refreshSchema recreates them.
+    for (auto& v : views)
+        SLUICE_TRY(exec(db.get(), "DROP VIEW IF EXISTS temp." + quoteIdentifier(v)));
+    views.clear();
     for (int s = 0; s < shards; ++s)
         SLUICE_TRY(exec(db.get(), qualifyAt(statement, t[2], shardSchemaName(s))));
     if (!newName.empty() || newKey != info.shardKey) {
@@ -373,6 +394,7 @@ Result<ExecResult> SqlSession::Impl::dropIndex(const std::vector<Token>& t) {
         if (!row.ok())
             return row.status();
         dropped += static_cast<int>(q->int64(0));
+        q->reset(); // a pending read of sqlite_master would make the DROP fail as locked
         SLUICE_TRY(exec(db.get(), "DROP INDEX IF EXISTS " + shardSchemaName(s) + "." +
                                       quoteIdentifier(t[i].value)));
     }

@@ -27,7 +27,9 @@ namespace {
 
 constexpr qint64 kRateWindowMs = 3000;
 
-QString qs(const std::string& s) { return QString::fromStdString(s); }
+QString qs(const std::string& s) {
+    return QString::fromStdString(s);
+}
 
 QVariant toVariant(const store::Value& v) {
     switch (v.type) {
@@ -85,9 +87,13 @@ EngineBridge::EngineBridge(QObject* parent) : QObject(parent) {
     m_clock.start();
 }
 
-EngineBridge::~EngineBridge() { closeStore(); }
+EngineBridge::~EngineBridge() {
+    closeStore();
+}
 
-QString EngineBridge::storeDir() const { return m_store ? qs(m_store->dir()) : QString(); }
+QString EngineBridge::storeDir() const {
+    return m_store ? qs(m_store->dir()) : QString();
+}
 
 QString EngineBridge::resourcesDir() {
     QStringList candidates;
@@ -133,8 +139,8 @@ bool EngineBridge::attachStore(const QString& dir, bool create, QString* error) 
 
     auto engine = pipeline::Engine::open(m_store, "sluice");
     if (engine) {
-        m_engine = std::move(engine).value();
         m_engineError.clear();
+        startEngineThread(std::move(engine).value());
     } else {
         m_engineError = qs(engine.status().toString());
         emit engineMessage(tr("Pipelines are not run by this window: %1").arg(m_engineError));
@@ -206,8 +212,8 @@ bool EngineBridge::startDemo(QString* error) {
             for (const auto& sql : enriched) {
                 auto r = (*ex)->execute(sql);
                 if (!r) {
-                    emit engineMessage(tr("enriched_pipe not set up: %1")
-                                           .arg(qs(r.status().toString())));
+                    emit engineMessage(
+                        tr("enriched_pipe not set up: %1").arg(qs(r.status().toString())));
                     break;
                 }
             }
@@ -223,10 +229,11 @@ bool EngineBridge::startDemo(QString* error) {
 void EngineBridge::closeStore() {
     const bool wasOpen = m_store != nullptr;
     m_pollTimer.stop();
-    m_engine.reset(); // stops the runners first: they read from the broker and write the store
+    stopEngineThread(); // stops the runners first: they read from the broker and write the store
     stopWorker();
     m_monitorSession.reset();
     stopGenerator();
+    m_produced.store(0);
     m_broker.reset();
     m_bootstrap.clear();
     m_store.reset();
@@ -238,44 +245,56 @@ void EngineBridge::closeStore() {
         emit storeClosed();
 }
 
-void EngineBridge::setDemoRate(double rowsPerSec) { m_demoRate.store(std::max(0.0, rowsPerSec)); }
+void EngineBridge::setDemoRate(double rowsPerSec) {
+    m_demoRate.store(std::max(0.0, rowsPerSec));
+}
 
 void EngineBridge::startGenerator() {
     if (!m_broker || m_generator.joinable())
         return;
     m_generatorStop.store(false);
     const std::string bootstrap = m_bootstrap.toStdString();
-    // Produces in chunks of about a second so a new rate applies within a second.
+    // Paces by wall clock: messages owed accrue at the current rate and are produced in chunks
+    // of at least half a second's worth, faster than the rate, so producer set-up
+    // time per chunk does not lower the average and a new rate applies within a second.
     m_generator = std::thread([this, bootstrap] {
+        using Clock = std::chrono::steady_clock;
         int64_t nextId = m_produced.load() + 1;
         bool reported = false;
+        double owed = 0;
+        auto last = Clock::now();
         while (!m_generatorStop.load()) {
             const double rate = m_demoRate.load();
-            if (rate <= 0) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            const auto now = Clock::now();
+            owed =
+                std::min(owed + rate * std::chrono::duration<double>(now - last).count(), 2 * rate);
+            last = now;
+            if (rate <= 0 || owed < std::max(1.0, rate / 2)) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
                 continue;
             }
             source::ProduceOptions options;
             options.bootstrap = bootstrap;
             options.topic = "payments";
-            options.count = std::max<int64_t>(1, std::llround(rate));
-            options.ratePerSec = rate;
+            options.count = std::llround(owed);
+            options.ratePerSec = rate * 1.5;
             options.startId = nextId;
             const int64_t base = nextId - 1;
-            auto produced = source::producePayments(options, &m_generatorStop, [this, base](int64_t n) {
-                m_produced.store(base + n);
-            });
+            auto produced = source::producePayments(
+                options, &m_generatorStop, [this, base](int64_t n) { m_produced.store(base + n); });
             if (!produced) {
                 if (!reported) {
                     const QString message = qs(produced.status().toString());
                     QMetaObject::invokeMethod(
-                        this, [this, message] { emit engineMessage(tr("generator: %1").arg(message)); },
+                        this,
+                        [this, message] { emit engineMessage(tr("generator: %1").arg(message)); },
                         Qt::QueuedConnection);
                     reported = true;
                 }
                 std::this_thread::sleep_for(std::chrono::milliseconds(500));
                 continue;
             }
+            owed = std::max(0.0, owed - double(*produced));
             nextId += *produced;
             m_produced.store(nextId - 1);
         }
@@ -310,7 +329,7 @@ void EngineBridge::stopWorker() {
     m_worker.join();
 }
 
-void EngineBridge::workerLoop(std::shared_ptr<store::Store> st) {
+void EngineBridge::workerLoop(const std::shared_ptr<store::Store>& st) {
     auto opened = pipeline::StatementExecutor::open(st);
     std::unique_ptr<pipeline::StatementExecutor> executor;
     QString openError;
@@ -344,6 +363,7 @@ void EngineBridge::workerLoop(std::shared_ptr<store::Store> st) {
         QMetaObject::invokeMethod(
             this,
             [this, result, console = job.console, statement = qs(job.script)] {
+                pollSoon(); // pipeline statements take effect at the engine's next poll
                 if (console)
                     emit queryFinished(result);
                 else
@@ -419,12 +439,61 @@ void EngineBridge::stopPipeline(const QString& name) {
         enqueue(Job{m_nextToken++, "STOP PIPELINE IF RUNNING " + name.toStdString(), false});
 }
 
+void EngineBridge::startEngineThread(std::unique_ptr<pipeline::Engine> engine) {
+    {
+        std::lock_guard lock(m_engineMutex);
+        m_engineStop = false;
+        m_published.clear();
+        m_pollError.clear();
+    }
+    m_engineThread = std::thread([this, engine = std::move(engine)]() mutable {
+        std::unique_lock lock(m_engineMutex);
+        while (!m_engineStop) {
+            lock.unlock();
+            Status s = engine->poll();
+            auto snapshots = engine->snapshots();
+            lock.lock();
+            m_published = std::move(snapshots);
+            m_pollError = s.ok() ? std::string() : s.toString();
+            m_engineWake.wait_for(lock, std::chrono::milliseconds(kPollIntervalMs),
+                                  [this] { return m_engineStop || m_pollNow; });
+            m_pollNow = false;
+        }
+        lock.unlock();
+        engine.reset(); // the Engine is used and destroyed on this thread only
+    });
+}
+
+void EngineBridge::stopEngineThread() {
+    if (!m_engineThread.joinable())
+        return;
+    {
+        std::lock_guard lock(m_engineMutex);
+        m_engineStop = true;
+    }
+    m_engineWake.notify_all();
+    m_engineThread.join();
+    m_published.clear();
+}
+
+void EngineBridge::pollSoon() {
+    {
+        std::lock_guard lock(m_engineMutex);
+        m_pollNow = true;
+    }
+    m_engineWake.notify_all();
+}
+
 void EngineBridge::tick() {
     if (!m_store)
         return;
-    if (m_engine) {
-        Status s = m_engine->poll();
-        const QString message = s.ok() ? QString() : qs(s.toString());
+    if (m_engineThread.joinable()) {
+        std::string error;
+        {
+            std::lock_guard lock(m_engineMutex);
+            error = m_pollError;
+        }
+        const QString message = qs(error);
         if (message != m_engineError && !message.isEmpty())
             emit engineMessage(message);
         m_engineError = message;
@@ -449,8 +518,13 @@ double EngineBridge::rateOf(const QString& name, qint64 rows) {
 
 QVector<PipelineStats> EngineBridge::collect() {
     std::map<std::string, pipeline::PipelineSnapshot> snapshots;
-    if (m_engine) {
-        for (auto& s : m_engine->snapshots())
+    if (m_engineThread.joinable()) {
+        std::vector<pipeline::PipelineSnapshot> published;
+        {
+            std::lock_guard lock(m_engineMutex);
+            published = m_published;
+        }
+        for (auto& s : published)
             snapshots[s.name] = std::move(s);
     }
     std::vector<pipeline::PipelineRow> rows;
@@ -461,13 +535,15 @@ QVector<PipelineStats> EngineBridge::collect() {
             rows = std::move(listed).value();
     }
     // Pipelines running here but not (yet) listed still show.
-    for (const auto& [name, snapshot] : snapshots) {
-        const bool listed = std::any_of(rows.begin(), rows.end(),
-                                        [&](const pipeline::PipelineRow& r) { return r.name == name; });
+    for (const auto& entry : snapshots) {
+        const std::string& name = entry.first;
+        const bool listed =
+            std::any_of(rows.begin(), rows.end(),
+                        [&](const pipeline::PipelineRow& r) { return r.name == name; });
         if (!listed) {
             pipeline::PipelineRow row;
             row.name = name;
-            row.state = snapshot.state;
+            row.state = entry.second.state;
             rows.push_back(std::move(row));
         }
     }
@@ -559,7 +635,8 @@ QVector<QuerySession::Table> QuerySession::tables(QString* error) {
             table.shardKey << qs(c);
         out.push_back(std::move(table));
     }
-    std::sort(out.begin(), out.end(), [](const Table& a, const Table& b) { return a.name < b.name; });
+    std::sort(out.begin(), out.end(),
+              [](const Table& a, const Table& b) { return a.name < b.name; });
     return out;
 }
 

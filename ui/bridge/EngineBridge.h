@@ -2,9 +2,11 @@
 // EngineBridge: the only object of the app that sees both Qt and the engine.
 //
 // It owns, for one open store:
-//  - the Engine (runner lock + pipeline runners), driven from the GUI thread by a QTimer that
-//    calls Engine::poll() and turns Engine::snapshots() plus the catalog into plain value
-//    snapshots (PipelineStats) emitted by snapshotsUpdated() a few times a second;
+//  - the Engine (runner lock + pipeline runners) on its own engine thread, which calls
+//    Engine::poll() a few times a second (poll may join a stopping runner, so never on the GUI
+//    thread) and publishes Engine::snapshots() under a mutex; a GUI QTimer takes the latest
+//    copy, adds the catalog's view (state, cursors) and emits plain value snapshots
+//    (PipelineStats) through snapshotsUpdated();
 //  - a statement worker: one std::thread owning a StatementExecutor, fed by a queue. Results
 //    come back to the GUI thread as queued calls with this bridge as context object, tagged
 //    with the request's token so a view can drop stale answers;
@@ -31,6 +33,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 class QTemporaryDir;
 
@@ -40,6 +43,7 @@ class SqlSession;
 } // namespace sluice::store
 namespace sluice::pipeline {
 class Engine;
+struct PipelineSnapshot;
 class StatementExecutor;
 } // namespace sluice::pipeline
 namespace sluice::source {
@@ -57,7 +61,7 @@ struct PartitionStats {
 
 struct PipelineStats {
     QString name;
-    QString state;     // Running, Stopped, Error
+    QString state;       // Running, Stopped, Error
     bool active = false; // a runner thread of this process runs it
     qint64 rows = 0;     // loaded by this process's runner
     qint64 batches = 0;
@@ -108,7 +112,7 @@ public:
 
     bool isOpen() const { return m_store != nullptr; }
     bool isDemo() const { return m_broker != nullptr; }
-    bool enginesRunning() const { return m_engine != nullptr; }
+    bool enginesRunning() const { return m_engineThread.joinable(); }
     QString storeDir() const;
     QString lastEngineError() const { return m_engineError; }
     std::shared_ptr<store::Store> store() const { return m_store; }
@@ -152,10 +156,13 @@ private:
     // Opens dir without closing what is open (startDemo() has set up the broker first).
     bool attachStore(const QString& dir, bool create, QString* error);
     void tick();
+    void startEngineThread(std::unique_ptr<pipeline::Engine> engine);
+    void stopEngineThread();
+    void pollSoon(); // wakes the engine thread, e.g. after a pipeline statement
     QVector<PipelineStats> collect();
     void startWorker();
     void stopWorker();
-    void workerLoop(std::shared_ptr<store::Store> store);
+    void workerLoop(const std::shared_ptr<store::Store>& store);
     static QueryResult runJob(pipeline::StatementExecutor& executor, const Job& job);
     void enqueue(Job job);
     void startGenerator();
@@ -163,7 +170,14 @@ private:
     double rateOf(const QString& name, qint64 rows);
 
     std::shared_ptr<store::Store> m_store;
-    std::unique_ptr<pipeline::Engine> m_engine;
+    // Engine thread. m_published, m_pollError, m_engineStop and m_pollNow: m_engineMutex.
+    std::thread m_engineThread;
+    std::mutex m_engineMutex;
+    std::condition_variable m_engineWake;
+    bool m_engineStop = false;
+    bool m_pollNow = false;
+    std::vector<pipeline::PipelineSnapshot> m_published;
+    std::string m_pollError;
     std::unique_ptr<store::SqlSession> m_monitorSession; // GUI thread: catalog reads
     QString m_engineError;
     QTimer m_pollTimer;

@@ -18,14 +18,16 @@ namespace sluice::ui {
 
 namespace {
 
-QString number(qint64 n) { return QLocale().toString(n); }
+QString number(qint64 n) {
+    return QLocale().toString(n);
+}
 
 QColor stateColor(const QString& state) {
     if (state == QLatin1String("Running"))
-        return QColor(0x2e, 0xa0, 0x43);
+        return {0x2e, 0xa0, 0x43};
     if (state == QLatin1String("Error"))
-        return QColor(0xd0, 0x30, 0x30);
-    return QColor(0x90, 0x90, 0x90);
+        return {0xd0, 0x30, 0x30};
+    return {0x90, 0x90, 0x90};
 }
 
 const QColor kSeriesColors[] = {QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e),
@@ -93,7 +95,7 @@ QVariant PipelineListModel::data(const QModelIndex& index, int role) const {
     } else if (role == Qt::DecorationRole && index.column() == State) {
         return stateColor(p.state);
     } else if (role == Qt::TextAlignmentRole && index.column() >= RowsPerSec) {
-        return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+        return QVariant::fromValue(int(Qt::AlignRight | Qt::AlignVCenter));
     } else if (role == Qt::ToolTipRole) {
         QString tip = tr("%1: %2, %3 batches, worst partition lag %4")
                           .arg(p.name, p.state, number(p.batches), number(p.worstPartitionLag));
@@ -127,8 +129,9 @@ void PipelineListModel::update(const QVector<PipelineStats>& pipelines) {
     std::sort(wanted.begin(), wanted.end(),
               [](const PipelineStats& a, const PipelineStats& b) { return a.name < b.name; });
     for (int i = int(m_rows.size()) - 1; i >= 0; --i) {
-        const bool keep = std::any_of(wanted.begin(), wanted.end(),
-                                      [&](const PipelineStats& w) { return w.name == m_rows[i].name; });
+        const bool keep = std::any_of(wanted.begin(), wanted.end(), [&](const PipelineStats& w) {
+            return w.name == m_rows[i].name;
+        });
         if (!keep) {
             beginRemoveRows({}, i, i);
             m_rows.removeAt(i);
@@ -202,7 +205,7 @@ QVariant PartitionTableModel::data(const QModelIndex& index, int role) const {
             return number(r.stats.lag);
         }
     } else if (role == Qt::TextAlignmentRole && index.column() >= Partition) {
-        return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+        return QVariant::fromValue(int(Qt::AlignRight | Qt::AlignVCenter));
     }
     return {};
 }
@@ -295,6 +298,8 @@ MonitorView::MonitorView(QWidget* parent) : QWidget(parent) {
     m_partitionView = new QTableView(this);
     m_partitionView->setModel(m_partitionModel);
     m_partitionView->verticalHeader()->hide();
+    m_partitionView->verticalHeader()->setDefaultSectionSize(
+        m_partitionView->fontMetrics().height() + 6);
     m_partitionView->setAlternatingRowColors(true);
     m_partitionView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_partitionView->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
@@ -305,7 +310,8 @@ MonitorView::MonitorView(QWidget* parent) : QWidget(parent) {
     splitter->addWidget(m_partitionView);
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 3);
-    splitter->setStretchFactor(2, 2);
+    splitter->setStretchFactor(2, 1);
+    splitter->setSizes({280, 280, 220});
     splitter->setChildrenCollapsible(false);
 
     auto* layout = new QVBoxLayout(this);
@@ -322,7 +328,8 @@ QCustomPlot* MonitorView::makePlot(const QString& title, const QString& valueLab
     auto* plot = new QCustomPlot(this);
     plot->setMinimumHeight(140);
     plot->plotLayout()->insertRow(0);
-    auto* text = new QCPTextElement(plot, title, QFont(font().family(), font().pointSize() + 1, QFont::Bold));
+    auto* text = new QCPTextElement(plot, title,
+                                    QFont(font().family(), font().pointSize() + 1, QFont::Bold));
     plot->plotLayout()->addElement(0, 0, text);
     QSharedPointer<QCPAxisTickerDateTime> ticker(new QCPAxisTickerDateTime);
     ticker->setDateTimeFormat(QStringLiteral("HH:mm:ss"));
@@ -345,7 +352,8 @@ QCustomPlot* MonitorView::makePlot(const QString& title, const QString& valueLab
             auto it = g->data()->findBegin(x, true);
             if (it == g->data()->constEnd())
                 continue;
-            lines << QStringLiteral("%1: %2").arg(g->name(), QLocale().toString(qRound64(it->value)));
+            lines << QStringLiteral("%1: %2").arg(g->name(),
+                                                  QLocale().toString(qRound64(it->value)));
         }
         if (lines.isEmpty()) {
             QToolTip::hideText();
@@ -429,7 +437,8 @@ void MonitorView::applySelection() {
                 g->removeFromLegend();
         }
     }
-    m_title->setText(m_selected.isEmpty() ? tr("All pipelines") : tr("Pipeline %1").arg(m_selected));
+    m_title->setText(m_selected.isEmpty() ? tr("All pipelines")
+                                          : tr("Pipeline %1").arg(m_selected));
     m_partitionView->setColumnHidden(PartitionTableModel::Pipeline, !m_selected.isEmpty());
 }
 
@@ -463,8 +472,15 @@ void MonitorView::redraw(bool immediately) {
         return;
     m_dirty = false;
     const double now = double(QDateTime::currentMSecsSinceEpoch()) / 1000.0;
+    // The window grows with the history, from kMinWindowSeconds up to kWindowSeconds.
+    double first = now;
+    for (const auto& s : m_series) {
+        if (!s.rate->data()->isEmpty())
+            first = std::min(first, s.rate->data()->constBegin()->key);
+    }
+    const double span = std::clamp(now - first, kMinWindowSeconds, kWindowSeconds);
     for (QCustomPlot* plot : {m_ratePlot, m_lagPlot}) {
-        plot->xAxis->setRange(now - kWindowSeconds, now);
+        plot->xAxis->setRange(now - span, now);
         bool found = false;
         QCPRange range;
         for (int i = 0; i < plot->graphCount(); ++i) {
@@ -475,7 +491,8 @@ void MonitorView::redraw(bool immediately) {
             const QCPRange r = g->getValueRange(ok);
             if (!ok)
                 continue;
-            range = found ? QCPRange(std::min(range.lower, r.lower), std::max(range.upper, r.upper)) : r;
+            range = found ? QCPRange(std::min(range.lower, r.lower), std::max(range.upper, r.upper))
+                          : r;
             found = true;
         }
         const double upper = found ? std::max(range.upper * 1.15, 10.0) : 10.0;

@@ -70,6 +70,7 @@ class MonitorView : public QWidget {
     Q_OBJECT
 public:
     static constexpr double kWindowSeconds = 300;
+    static constexpr double kMinWindowSeconds = 30;
     static constexpr int kRedrawIntervalMs = 100; // at most 10 redraws a second
 
     explicit MonitorView(QWidget* parent = nullptr);

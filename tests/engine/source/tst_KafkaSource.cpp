@@ -520,6 +520,7 @@ private slots:
         Drained d = drain(src, [&](const Drained&) { return !src.lastConsumerError().empty(); });
         QVERIFY2(d.failure.ok(), text(d.failure));
         QVERIFY(!src.lastConsumerError().empty());
+        qInfo("consumer error while the broker was down: %s", src.lastConsumerError().c_str());
         QCOMPARE(d.records.size(), size_t(0));
         QCOMPARE(d.countEvents(PartitionEvent::Kind::Error), size_t(0));
 
@@ -596,6 +597,7 @@ private slots:
         });
         QVERIFY2(!src.lastConsumerError().empty() || !d.events.empty(),
                  "SASL against the mock gave no error to check");
+        qInfo("consumer error with SASL against the mock: %s", src.lastConsumerError().c_str());
         QVERIFY2(src.lastConsumerError().find("Sup3rS3cret") == std::string::npos,
                  src.lastConsumerError().c_str());
         for (const PartitionEvent& e : d.events)

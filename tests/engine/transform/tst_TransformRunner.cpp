@@ -151,6 +151,12 @@ private slots:
         QVERIFY(r->stdoutData == expected);
     }
 
+    void zeroTimeoutMeansNoLimit() {
+        auto r = runTransform(spec("/bin/cat"), "no limit", 0ms);
+        QVERIFY2(r.ok(), r.status().message().c_str());
+        QCOMPARE(r->stdoutData, std::string("no limit"));
+    }
+
     void readsAllInputBeforeWriting() {
         std::string input;
         std::string expected;

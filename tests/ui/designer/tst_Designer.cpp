@@ -1,0 +1,533 @@
+// The pipeline designer: node creation through the palette's drop path, connection rules, undo
+// and redo of every kind of edit, the SQL round trip of every sample pipeline, the SQL pane's
+// Apply, the inspector, the transform test on a real embedded broker, and Deploy into a real
+// store.
+
+#include "designer/DesignerCommands.h"
+#include "designer/DesignerScene.h"
+#include "designer/DesignerView.h"
+#include "designer/DesignerWidget.h"
+#include "designer/Inspector.h"
+#include "designer/NodeItem.h"
+#include "designer/Palette.h"
+#include "designer/PipelineDocument.h"
+#include "designer/SqlPane.h"
+#include "designer/TransformPanel.h"
+#include "designer/TransformTester.h"
+
+#include "pipeline/StatementExecutor.h"
+#include "source/MockBroker.h"
+#include "source/PaymentGenerator.h"
+#include "sql/Lexer.h"
+#include "store/Store.h"
+
+#include <QDir>
+#include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMimeData>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QUndoStack>
+#include <QtTest>
+
+#include <memory>
+
+using namespace sluice;
+using namespace sluice::ui::designer;
+
+namespace {
+
+QString readFile(const QString& path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    return QString::fromUtf8(file.readAll());
+}
+
+QString resource(const QString& relative) {
+    return QStringLiteral(SLUICE_SOURCE_DIR "/resources/") + relative;
+}
+
+// The CREATE PIPELINE spec of a script, parsed by the engine alone.
+sql::PipelineSpec specOf(const std::string& script) {
+    auto statements = sql::splitStatements(script);
+    if (!statements)
+        return {};
+    for (const sql::StatementText& s : statements.value()) {
+        if (!sql::isPipelineStatement(s.text))
+            continue;
+        auto parsed = sql::parsePipelineStatement(s.text);
+        if (parsed && std::holds_alternative<sql::CreatePipeline>(parsed.value()))
+            return std::get<sql::CreatePipeline>(parsed.value()).spec;
+    }
+    return {};
+}
+
+QJsonObject nodesOnly(std::initializer_list<NodeKind> kinds) {
+    QJsonArray nodes;
+    int id = 1;
+    for (NodeKind k : kinds)
+        nodes.append(QJsonObject{{"id", id++}, {"kind", nodeKindName(k)}, {"x", 0}, {"y", 0}});
+    return {{"version", 1}, {"nodes", nodes}, {"edges", QJsonArray()}};
+}
+
+} // namespace
+
+class TestDesigner : public QObject {
+    Q_OBJECT
+
+private slots:
+    void dropFromPaletteCreatesNode();
+    void connections_data();
+    void connections();
+    void connectionDragHitTestsOnRelease();
+    void undoRedoRestoresDocument();
+    void inspectorEditsThroughUndo();
+    void sqlRoundTrip_data();
+    void sqlRoundTrip();
+    void sqlPaneApply();
+    void transformAndParse();
+    void testButtonSamplesBroker();
+    void deployCreatesAndStarts();
+    void screenshot();
+};
+
+void TestDesigner::dropFromPaletteCreatesNode() {
+    DesignerWidget widget({});
+    widget.resize(1200, 800);
+    widget.show();
+    PipelineDocument* doc = widget.document();
+    QCOMPARE(doc->nodeOf(NodeKind::Transform), 0);
+    const int before = doc->nodeCount();
+
+    // A real drop on the canvas, as a drag from the palette delivers it.
+    QWidget* viewport = widget.view()->viewport();
+    const QPoint at(400, 250);
+    std::unique_ptr<QMimeData> mime(Palette::mimeDataFor(NodeKind::Transform));
+    QDragEnterEvent enter(at, Qt::CopyAction, mime.get(), Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(viewport, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(at), Qt::CopyAction, mime.get(), Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(viewport, &drop);
+
+    QCOMPARE(doc->nodeCount(), before + 1);
+    const int id = doc->nodeOf(NodeKind::Transform);
+    QVERIFY(id != 0);
+    QVERIFY(widget.scene()->nodeItem(id) != nullptr);
+    const QPointF pos = doc->node(id)->pos;
+    QCOMPARE(std::fmod(pos.x(), double(PipelineDocument::kGrid)), 0.0);
+    QCOMPARE(std::fmod(pos.y(), double(PipelineDocument::kGrid)), 0.0);
+    QCOMPARE(widget.undoStack()->count(), 1);
+    QCOMPARE(widget.scene()->selectedNodeId(), id);
+
+    // The same path refuses a second node of a kind, with a message.
+    QCOMPARE(widget.createNode(NodeKind::Source, QPointF(0, 0)), 0);
+    QCOMPARE(doc->nodeCount(), before + 1);
+    QVERIFY(widget.statusLabel()->text().contains("one Source"));
+
+    widget.undoStack()->undo();
+    QCOMPARE(doc->nodeOf(NodeKind::Transform), 0);
+    QVERIFY(widget.scene()->nodeItem(id) == nullptr);
+}
+
+void TestDesigner::connections_data() {
+    QTest::addColumn<int>("from"); // node ids: 1 Source, 2 Format, 3 Transform, 4 Table, 5 Options
+    QTest::addColumn<int>("to");
+    QTest::addColumn<bool>("valid");
+    QTest::newRow("Source->Format") << 1 << 2 << true;
+    QTest::newRow("Format->Transform") << 2 << 3 << true;
+    QTest::newRow("Format->Table") << 2 << 4 << true;
+    QTest::newRow("Transform->Table") << 3 << 4 << true;
+    QTest::newRow("Source->Table") << 1 << 4 << false;
+    QTest::newRow("Source->Transform") << 1 << 3 << false;
+    QTest::newRow("Table->Source") << 4 << 1 << false;
+    QTest::newRow("Format->Source") << 2 << 1 << false;
+    QTest::newRow("Transform->Format") << 3 << 2 << false;
+    QTest::newRow("Options->Table") << 5 << 4 << false;
+    QTest::newRow("Source->Source") << 1 << 1 << false;
+}
+
+void TestDesigner::connections() {
+    QFETCH(int, from);
+    QFETCH(int, to);
+    QFETCH(bool, valid);
+    DesignerWidget widget({});
+    QVERIFY(widget.document()->fromJson(
+        nodesOnly({NodeKind::Source, NodeKind::Format, NodeKind::Transform, NodeKind::Table,
+                   NodeKind::Options})));
+    QCOMPARE(widget.scene()->edgeItemCount(), 0);
+    QCOMPARE(widget.connectNodes(from, to), valid);
+    QCOMPARE(widget.document()->edges().size(), valid ? 1 : 0);
+    QCOMPARE(widget.scene()->edgeItemCount(), valid ? 1 : 0);
+    QCOMPARE(widget.scene()->edgeItem(from, to) != nullptr, valid);
+    QCOMPARE(widget.undoStack()->count(), valid ? 1 : 0);
+    if (!valid)
+        QVERIFY2(widget.statusLabel()->text().contains("not a valid connection") ||
+                     widget.statusLabel()->text().contains("different nodes"),
+                 qPrintable(widget.statusLabel()->text()));
+}
+
+void TestDesigner::connectionDragHitTestsOnRelease() {
+    DesignerWidget widget({});
+    widget.resize(1200, 800);
+    widget.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&widget));
+    PipelineDocument* doc = widget.document();
+    QVERIFY(doc->fromJson(
+        nodesOnly({NodeKind::Source, NodeKind::Format, NodeKind::Transform, NodeKind::Table})));
+    doc->moveNode(1, QPointF(0, 0));
+    doc->moveNode(2, QPointF(300, 0));
+    doc->moveNode(3, QPointF(300, 200));
+    doc->moveNode(4, QPointF(600, 0));
+    DesignerView* view = widget.view();
+    view->centerOn(QPointF(300, 100));
+    auto toView = [&](QPointF scene) { return view->mapFromScene(scene); };
+
+    // Source's output port dragged onto the Format node: connected.
+    const QPoint port = toView(widget.scene()->nodeItem(1)->outputPort());
+    const QPoint format = toView(QPointF(390, 40));
+    QTest::mousePress(view->viewport(), Qt::LeftButton, {}, port);
+    QTest::mouseMove(view->viewport(), (port + format) / 2);
+    QTest::mouseMove(view->viewport(), format);
+    QTest::mouseRelease(view->viewport(), Qt::LeftButton, {}, format);
+    QCOMPARE(doc->edges().size(), 1);
+    QCOMPARE(doc->edges().first(), (DesignerEdge{1, 2}));
+    QCOMPARE(widget.scene()->mode(), DesignerScene::Mode::Idle);
+
+    // Format's output dropped on the Source: refused, with the reason.
+    const QPoint formatPort = toView(widget.scene()->nodeItem(2)->outputPort());
+    const QPoint source = toView(QPointF(90, 40));
+    QTest::mousePress(view->viewport(), Qt::LeftButton, {}, formatPort);
+    QTest::mouseMove(view->viewport(), source);
+    QTest::mouseRelease(view->viewport(), Qt::LeftButton, {}, source);
+    QCOMPARE(doc->edges().size(), 1);
+    QVERIFY(widget.statusLabel()->text().contains("not a valid connection"));
+
+    // Dragging a node body is one undo step on release, snapped to the grid.
+    const int steps = widget.undoStack()->count();
+    const QPoint body = toView(QPointF(390, 250));
+    QTest::mousePress(view->viewport(), Qt::LeftButton, {}, body);
+    QTest::mouseMove(view->viewport(), body + QPoint(10, 10));
+    QTest::mouseMove(view->viewport(), body + QPoint(47, 33));
+    QTest::mouseRelease(view->viewport(), Qt::LeftButton, {}, body + QPoint(47, 33));
+    QCOMPARE(widget.undoStack()->count(), steps + 1);
+    const QPointF moved = doc->node(3)->pos;
+    QVERIFY(moved != QPointF(300, 200));
+    QCOMPARE(std::fmod(moved.x(), 20.0), 0.0);
+    QCOMPARE(std::fmod(moved.y(), 20.0), 0.0);
+    widget.undoStack()->undo();
+    QCOMPARE(doc->node(3)->pos, QPointF(300, 200));
+    QCOMPARE(widget.scene()->nodeItem(3)->pos(), QPointF(300, 200));
+}
+
+void TestDesigner::undoRedoRestoresDocument() {
+    DesignerWidget widget({});
+    PipelineDocument* doc = widget.document();
+    QUndoStack* stack = widget.undoStack();
+    const QJsonObject initial = doc->toJson();
+    const int items = widget.scene()->nodeItemCount();
+
+    const int transform = widget.createNode(NodeKind::Transform, QPointF(500, 400));
+    QVERIFY(transform != 0);
+    const int format = doc->nodeOf(NodeKind::Format);
+    const int table = doc->nodeOf(NodeKind::Table);
+    // Rewire Format -> Transform -> Table.
+    stack->push(new RemoveEdgeCommand(doc, format, table));
+    QVERIFY(widget.connectNodes(format, transform));
+    QVERIFY(widget.connectNodes(transform, table));
+    stack->push(new SetPropertiesCommand(doc, transform, {{"uri", "transforms/x.py"}}));
+    stack->push(new MoveNodesCommand(doc, {{transform, {doc->node(transform)->pos, {40, 600}}}}));
+    stack->push(new RemoveNodeCommand(doc, doc->nodeOf(NodeKind::Options)));
+    QVERIFY(doc->toSpec().ok());
+    QVERIFY(doc->toSpec()->transform.has_value());
+    const QJsonObject edited = doc->toJson();
+    QVERIFY(edited != initial);
+
+    while (stack->canUndo())
+        stack->undo();
+    QCOMPARE(doc->toJson(), initial);
+    QCOMPARE(widget.scene()->nodeItemCount(), items);
+    QCOMPARE(widget.scene()->edgeItemCount(), int(doc->edges().size()));
+    while (stack->canRedo())
+        stack->redo();
+    QCOMPARE(doc->toJson(), edited);
+    QCOMPARE(widget.scene()->nodeItemCount(), items); // +Transform, -Options
+    QCOMPARE(widget.scene()->edgeItemCount(), 3);
+}
+
+void TestDesigner::inspectorEditsThroughUndo() {
+    DesignerWidget widget({});
+    PipelineDocument* doc = widget.document();
+    const int options = doc->nodeOf(NodeKind::Options);
+    widget.scene()->selectNode(options);
+    QCOMPARE(widget.inspector()->nodeId(), options);
+    auto* interval = qobject_cast<QLineEdit*>(widget.inspector()->editor("batchInterval"));
+    QVERIFY(interval);
+    interval->setText("750");
+    emit interval->editingFinished();
+    QCOMPARE(doc->node(options)->props.value("batchInterval").toLongLong(), 750);
+    QCOMPARE(doc->toSpec()->options.batchIntervalMs, 750);
+    QVERIFY(widget.sqlPane()->text().contains("BATCH_INTERVAL 750"));
+    widget.undoStack()->undo();
+    QCOMPARE(interval->text(), QString("2500"));
+    QVERIFY(!widget.sqlPane()->text().contains("BATCH_INTERVAL"));
+
+    // Escaped terminators: "\t" typed is a tab.
+    const int format = doc->nodeOf(NodeKind::Format);
+    widget.scene()->selectNode(format);
+    auto* fields = qobject_cast<QLineEdit*>(widget.inspector()->editor("fieldsTerminatedBy"));
+    QVERIFY(fields);
+    fields->setText("\\t");
+    emit fields->editingFinished();
+    QCOMPARE(doc->toSpec()->csv.fieldsTerminatedBy, std::string("\t"));
+}
+
+void TestDesigner::sqlRoundTrip_data() {
+    QTest::addColumn<QString>("path");
+    const QDir dir(resource("pipelines"));
+    const QStringList files = dir.entryList({"*.sql"}, QDir::Files, QDir::Name);
+    QVERIFY(files.size() >= 6);
+    for (const QString& f : files)
+        QTest::newRow(qPrintable(f)) << dir.filePath(f);
+}
+
+void TestDesigner::sqlRoundTrip() {
+    QFETCH(QString, path);
+    const std::string script = readFile(path).toStdString();
+    const sql::PipelineSpec original = specOf(script);
+    QVERIFY(!original.name.empty());
+
+    PipelineDocument doc;
+    const Status loaded = doc.fromSqlScript(script);
+    QVERIFY2(loaded.ok(), loaded.message().c_str());
+    auto spec = doc.toSpec();
+    QVERIFY2(spec.ok(), spec.status().message().c_str());
+    QVERIFY(spec.value() == original);
+
+    // Through the text the pane shows (credentials included) and back again.
+    auto generated = doc.toSqlScript(false);
+    QVERIFY(generated.ok());
+    QVERIFY(specOf(generated.value()) == original);
+    PipelineDocument again;
+    QVERIFY(again.fromSqlScript(generated.value()).ok());
+    QVERIFY(again.toSpec().value() == original);
+    QCOMPARE(again.createTableSql(), doc.createTableSql());
+
+    // The table survives: same name, definitions and shard key as the file's CREATE TABLE.
+    auto statements = sql::splitStatements(script);
+    QVERIFY(statements.ok());
+    auto fileTable = parseCreateTable(statements->front().text);
+    QVERIFY(fileTable.ok());
+    auto docTable = parseCreateTable(doc.createTableSql());
+    QVERIFY(docTable.ok());
+    QCOMPARE(docTable->name, fileTable->name);
+    QCOMPARE(docTable->definitions, fileTable->definitions);
+    QCOMPARE(docTable->shardKey, fileTable->shardKey);
+
+    // The layout JSON holds everything too.
+    PipelineDocument copy;
+    QVERIFY(copy.fromJson(doc.toJson()));
+    QVERIFY(copy.toSpec().value() == original);
+}
+
+void TestDesigner::sqlPaneApply() {
+    DesignerWidget widget({});
+    QVERIFY(widget.loadSql(readFile(resource("pipelines/payments.sql"))));
+    PipelineDocument* doc = widget.document();
+    QCOMPARE(widget.scene()->nodeItemCount(), 4); // Source, Format, Table, Options
+    QCOMPARE(widget.scene()->edgeItemCount(), 2);
+    QVERIFY(widget.sqlPane()->text().contains("CREATE PIPELINE payments"));
+    const QJsonObject before = doc->toJson();
+    const QPointF sourcePos = QPointF(-80, 60);
+    widget.undoStack()->push(
+        new MoveNodesCommand(doc, {{doc->nodeOf(NodeKind::Source),
+                                    {doc->node(doc->nodeOf(NodeKind::Source))->pos, sourcePos}}}));
+    const QJsonObject moved = doc->toJson();
+
+    // Invalid text: an inline error naming the token, nothing changes.
+    widget.sqlPane()->setText("CREATE PIPELIN payments AS LOAD DATA KAFKA 'a:1/b' INTO TABLE t");
+    QVERIFY(widget.sqlPane()->applyButton()->isEnabled());
+    widget.sqlPane()->applyButton()->click();
+    QVERIFY2(widget.sqlPane()->errorLabel()->text().contains("PIPELIN"),
+             qPrintable(widget.sqlPane()->errorLabel()->text()));
+    QCOMPARE(doc->toJson(), moved);
+
+    // A pipeline with a transform: the document and the scene grow by a node and an edge.
+    widget.sqlPane()->setText(readFile(resource("pipelines/transformed_orders.sql")));
+    widget.sqlPane()->applyButton()->click();
+    QVERIFY(widget.sqlPane()->errorLabel()->text().isEmpty());
+    QVERIFY(doc->nodeOf(NodeKind::Transform) != 0);
+    QCOMPARE(doc->toSpec()->name, std::string("orders_flat"));
+    QCOMPARE(widget.scene()->nodeItemCount(), 5);
+    QCOMPARE(widget.scene()->edgeItemCount(), 3);
+    QVERIFY(!widget.sqlPane()->isEdited());
+    QVERIFY(widget.sqlPane()->text().contains("WITH TRANSFORM"));
+    // Node positions of kinds that existed were kept.
+    QCOMPARE(doc->node(doc->nodeOf(NodeKind::Source))->pos, sourcePos);
+
+    // One undo step brings the payments design back.
+    widget.undoStack()->undo();
+    QCOMPARE(doc->toJson(), moved);
+    QCOMPARE(widget.scene()->nodeItemCount(), 4);
+    widget.undoStack()->undo();
+    QCOMPARE(doc->toJson(), before);
+    QVERIFY(widget.sqlPane()->text().contains("CREATE PIPELINE payments"));
+}
+
+void TestDesigner::transformAndParse() {
+    TransformTestRequest request;
+    request.spec = specOf(readFile(resource("pipelines/payments.sql")).toStdString());
+    request.spec.transform =
+        sql::TransformSpec{resource("transforms/upper_user.sh").toStdString(), "", ""};
+    std::vector<SampledRecord> input = {
+        {0, 0, "1,alice,100,5"}, {0, 1, "2,bob,200,6"}, {1, 0, "3,carol,300"}};
+    TransformTestResult result = ::sluice::ui::designer::transformAndParse(request, input);
+    QVERIFY2(result.status.ok(), result.status.message().c_str());
+    QVERIFY(result.transformed);
+    QCOMPARE(result.rows.size(), size_t(3));
+    QCOMPARE(result.rows[1][1], std::string("BOB"));
+    QCOMPARE(result.columns.size(), size_t(4));
+    // The short record is reported with its index.
+    QCOMPARE(result.errors.size(), size_t(1));
+    QCOMPARE(result.errors[0].record, int64_t(2));
+
+    // An inline script that fails: the transform's stderr is kept.
+    request.inlineScript = "#!/bin/sh\necho broken input >&2\nexit 3\n";
+    result = ::sluice::ui::designer::transformAndParse(request, input);
+    QVERIFY(!result.status.ok());
+    QVERIFY(result.stderrText.find("broken input") != std::string::npos);
+
+    // No transform: each message is parsed on its own.
+    request.inlineScript.clear();
+    request.spec.transform.reset();
+    result = ::sluice::ui::designer::transformAndParse(request, input);
+    QVERIFY(result.status.ok());
+    QCOMPARE(result.rows.size(), size_t(3));
+    QCOMPARE(result.rows[0][1], std::string("alice"));
+    QCOMPARE(result.errors.size(), size_t(1));
+}
+
+void TestDesigner::testButtonSamplesBroker() {
+    auto broker = source::MockBroker::start();
+    QVERIFY(broker.ok());
+    QVERIFY(broker.value()->createTopic("payments", 2).ok());
+    source::ProduceOptions produce;
+    produce.bootstrap = broker.value()->bootstraps();
+    produce.topic = "payments";
+    produce.count = 40;
+    auto produced = source::producePayments(produce);
+    QVERIFY2(produced.ok(), produced.status().message().c_str());
+    QCOMPARE(produced.value(), int64_t(40));
+
+    DesignerWidget widget({});
+    QString script = readFile(resource("pipelines/payments.sql"));
+    script.replace("127.0.0.1:9092", QString::fromStdString(broker.value()->bootstraps()));
+    QVERIFY(widget.loadSql(script));
+    PipelineDocument* doc = widget.document();
+    // Insert the sample transform between Format and Table.
+    const int format = doc->nodeOf(NodeKind::Format);
+    const int table = doc->nodeOf(NodeKind::Table);
+    const int transform = widget.createNode(NodeKind::Transform, QPointF(600, 300));
+    widget.undoStack()->push(new RemoveEdgeCommand(doc, format, table));
+    QVERIFY(widget.connectNodes(format, transform));
+    QVERIFY(widget.connectNodes(transform, table));
+    widget.undoStack()->push(
+        new SetPropertiesCommand(doc, transform, {{"uri", resource("transforms/upper_user.sh")}}));
+
+    TransformPanel* panel = widget.transformPanel();
+    panel->findChild<QSpinBox*>()->setValue(10);
+    QSignalSpy finished(panel, &TransformPanel::testFinished);
+    panel->startTest();
+    QVERIFY(finished.wait(30000));
+    QVERIFY2(panel->statusLabel()->text().startsWith("10 messages"),
+             qPrintable(panel->statusLabel()->text()));
+    QCOMPARE(panel->inputTable()->rowCount(), 10);
+    QCOMPARE(panel->rowsTable()->rowCount(), 10);
+    QCOMPARE(panel->errorsTable()->rowCount(), 0);
+    for (int r = 0; r < 10; ++r) {
+        const QString user = panel->rowsTable()->item(r, 1)->text();
+        QVERIFY2(user.startsWith("USER-"), qPrintable(user));
+    }
+}
+
+void TestDesigner::deployCreatesAndStarts() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    auto store = store::Store::open(dir.filePath("store").toStdString());
+    QVERIFY(store.ok());
+    std::shared_ptr<store::Store> shared = store.value();
+    DesignerWidget widget([shared] { return shared; });
+    QVERIFY(widget.loadSql(readFile(resource("pipelines/payments.sql"))));
+    QSignalSpy deployed(&widget, &DesignerWidget::deployed);
+    QString message;
+    QVERIFY2(widget.deploy(&message), qPrintable(message));
+    QCOMPARE(deployed.count(), 1);
+
+    auto executor = pipeline::StatementExecutor::open(shared);
+    QVERIFY(executor.ok());
+    auto tables = executor.value()->session().tables();
+    QVERIFY(tables.ok());
+    QVERIFY(std::any_of(tables->begin(), tables->end(),
+                        [](const store::TableInfo& t) { return t.name == "payments"; }));
+    auto state = executor.value()->execute(
+        "SELECT STATE FROM information_schema.PIPELINES WHERE PIPELINE_NAME = 'payments'");
+    QVERIFY2(state.ok(), state.status().message().c_str());
+    QCOMPARE(state->rows.size(), size_t(1));
+    QCOMPARE(QString::fromStdString(state->rows[0][0].toString()), QString("Running"));
+
+    // A second deploy replaces the pipeline with the edited options; the table stays.
+    widget.undoStack()->push(new SetPropertiesCommand(
+        widget.document(), widget.document()->nodeOf(NodeKind::Options), {{"batchInterval", 900}}));
+    QVERIFY2(widget.deploy(&message), qPrintable(message));
+    auto config = executor.value()->execute(
+        "SELECT CONFIG_JSON FROM information_schema.PIPELINES WHERE PIPELINE_NAME = 'payments'");
+    QVERIFY(config.ok());
+    QVERIFY(QString::fromStdString(config->rows[0][0].toString()).contains("900"));
+
+    // Export: the same SQL with credentials redacted.
+    const QString out = dir.filePath("payments.sql");
+    QVERIFY(widget.exportSql(out));
+    const QString exported = readFile(out);
+    QVERIFY(exported.contains("CREATE TABLE payments"));
+    QVERIFY(specOf(exported.toStdString()) == widget.document()->toSpec().value());
+
+    // No store: a clear refusal.
+    DesignerWidget orphan({});
+    QVERIFY(!orphan.deploy(&message));
+    QVERIFY(message.contains("store"));
+}
+
+void TestDesigner::screenshot() {
+    // Only on request: writes the designer as the user sees it (for review).
+    const QByteArray path = qgetenv("SLUICE_DESIGNER_SCREENSHOT");
+    if (path.isEmpty())
+        QSKIP("set SLUICE_DESIGNER_SCREENSHOT=/path.png to write a screenshot");
+    DesignerWidget widget({});
+    QVERIFY(widget.loadSql(readFile(resource("pipelines/transformed_orders.sql"))));
+    widget.resize(1400, 850);
+    widget.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&widget));
+    widget.scene()->selectNode(widget.document()->nodeOf(NodeKind::Format));
+    QCoreApplication::processEvents();
+    QVERIFY(widget.grab().save(QString::fromLocal8Bit(path)));
+    // The transform panel, with the sample script loaded and a parsed preview.
+    widget.scene()->selectNode(widget.document()->nodeOf(NodeKind::Transform));
+    TransformPanel* panel = widget.transformPanel();
+    panel->scriptEditor()->setPlainText(readFile(resource("transforms/upper_user.sh")));
+    TransformTestRequest request;
+    request.spec = specOf(readFile(resource("pipelines/payments.sql")).toStdString());
+    request.spec.transform =
+        sql::TransformSpec{resource("transforms/upper_user.sh").toStdString(), "", ""};
+    panel->showResult(::sluice::ui::designer::transformAndParse(
+        request, {{0, 0, "1,alice,100,5"}, {0, 1, "2,bob,200,6"}, {1, 0, "3,carol,300"}}));
+    QCoreApplication::processEvents();
+    QVERIFY(widget.grab().save(QString::fromLocal8Bit(path).replace(".png", "-transform.png")));
+}
+
+QTEST_MAIN(TestDesigner)
+#include "tst_Designer.moc"

@@ -1,0 +1,169 @@
+#include "console/ConsoleView.h"
+
+#include <QFontDatabase>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLocale>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QShortcut>
+#include <QSplitter>
+#include <QStandardItemModel>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace sluice::ui {
+
+ConsoleView::ConsoleView(EngineBridge* bridge, QWidget* parent)
+    : QWidget(parent), m_bridge(bridge) {
+    m_editor = new QPlainTextEdit(this);
+    m_editor->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_editor->setPlaceholderText(tr("SQL or pipeline statements, separated by ';'. "
+                                    "Ctrl+Return runs the selection, or everything."));
+    m_editor->setTabChangesFocus(false);
+
+    m_runButton = new QPushButton(tr("Run"), this);
+    m_runButton->setToolTip(tr("Run the selection, or everything (Ctrl+Return)"));
+    m_cancelButton = new QPushButton(tr("Cancel"), this);
+    m_cancelButton->setEnabled(false);
+    m_status = new QLabel(this);
+    m_status->setTextFormat(Qt::PlainText);
+    m_status->setWordWrap(true);
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    m_results = new QStandardItemModel(this);
+    m_view = new QTableView(this);
+    m_view->setModel(m_results);
+    m_view->setAlternatingRowColors(true);
+    m_view->horizontalHeader()->setStretchLastSection(false);
+    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
+
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(m_runButton);
+    buttons->addWidget(m_cancelButton);
+    buttons->addWidget(m_status, 1);
+
+    auto* top = new QWidget(this);
+    auto* topLayout = new QVBoxLayout(top);
+    topLayout->setContentsMargins(0, 0, 0, 0);
+    topLayout->addWidget(m_editor, 1);
+    topLayout->addLayout(buttons);
+
+    auto* splitter = new QSplitter(Qt::Vertical, this);
+    splitter->addWidget(top);
+    splitter->addWidget(m_view);
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 2);
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(splitter);
+
+    auto* shortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return), this);
+    shortcut->setContext(Qt::WidgetWithChildrenShortcut);
+    connect(shortcut, &QShortcut::activated, this, &ConsoleView::run);
+    auto* enterShortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_Enter), this);
+    enterShortcut->setContext(Qt::WidgetWithChildrenShortcut);
+    connect(enterShortcut, &QShortcut::activated, this, &ConsoleView::run);
+    connect(m_runButton, &QPushButton::clicked, this, &ConsoleView::run);
+    connect(m_cancelButton, &QPushButton::clicked, this, &ConsoleView::cancel);
+    connect(m_bridge, &EngineBridge::queryFinished, this, &ConsoleView::onQueryFinished);
+    connect(m_bridge, &EngineBridge::storeClosed, this, [this] {
+        m_pending = 0;
+        m_runButton->setEnabled(true);
+        m_cancelButton->setEnabled(false);
+    });
+}
+
+void ConsoleView::setSql(const QString& sql) {
+    m_editor->setPlainText(sql);
+}
+
+QString ConsoleView::sql() const {
+    return m_editor->toPlainText();
+}
+
+QString ConsoleView::statusText() const {
+    return m_status->text();
+}
+
+bool ConsoleView::run() {
+    QString text = m_editor->textCursor().selectedText();
+    // A selection separates lines with U+2029.
+    text.replace(QChar::ParagraphSeparator, QLatin1Char('\n'));
+    if (text.trimmed().isEmpty())
+        text = m_editor->toPlainText();
+    if (text.trimmed().isEmpty())
+        return false;
+    const quint64 token = m_bridge->runSql(text);
+    if (token == 0) {
+        setStatus(tr("No store is open: use File > Open Store..."), true);
+        return false;
+    }
+    m_pending = token;
+    m_runButton->setEnabled(false);
+    m_cancelButton->setEnabled(true);
+    setStatus(tr("Running..."), false);
+    return true;
+}
+
+void ConsoleView::cancel() {
+    if (m_pending != 0)
+        m_bridge->cancelSql();
+}
+
+void ConsoleView::setStatus(const QString& text, bool error) {
+    m_status->setText(text);
+    m_status->setStyleSheet(error ? QStringLiteral("color: #c62828; font-weight: bold;")
+                                  : QString());
+}
+
+void ConsoleView::onQueryFinished(const QueryResult& result) {
+    if (result.token != m_pending)
+        return;
+    m_pending = 0;
+    m_runButton->setEnabled(true);
+    m_cancelButton->setEnabled(false);
+    m_lastFailed = !result.ok;
+    const QString took = QLocale().toString(result.seconds * 1000.0, 'f', 1);
+    if (!result.ok) {
+        setStatus(tr("Error: %1").arg(result.error), true);
+        emit finished(false);
+        return;
+    }
+    if (result.hasResultSet) {
+        m_results->clear();
+        m_results->setColumnCount(int(result.columns.size()));
+        m_results->setHorizontalHeaderLabels(result.columns);
+        m_results->setRowCount(int(result.rows.size()));
+        for (int r = 0; r < result.rows.size(); ++r) {
+            const auto& row = result.rows[r];
+            for (int c = 0; c < row.size(); ++c) {
+                const QVariant& v = row[c];
+                auto* item = new QStandardItem;
+                if (v.isNull()) {
+                    item->setText(QStringLiteral("NULL"));
+                    item->setForeground(Qt::gray);
+                } else {
+                    item->setData(v, Qt::DisplayRole);
+                }
+                if (v.typeId() == QMetaType::LongLong || v.typeId() == QMetaType::Double)
+                    item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+                item->setEditable(false);
+                m_results->setItem(r, c, item);
+            }
+        }
+        m_view->resizeColumnsToContents();
+        QString text = tr("%n row(s) in %1 ms", nullptr, int(result.rows.size())).arg(took);
+        if (result.truncated)
+            text += tr(" (only the first %1 rows are shown)").arg(result.rows.size());
+        setStatus(text, false);
+    } else {
+        setStatus(tr("OK: %n statement(s), %1 row(s) changed, %2 ms", nullptr, result.statements)
+                      .arg(result.changes)
+                      .arg(took),
+                  false);
+    }
+    emit finished(true);
+}
+
+} // namespace sluice::ui

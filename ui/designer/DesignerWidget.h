@@ -1,0 +1,120 @@
+#pragma once
+// DesignerWidget: the pipeline designer tab. Composes the palette, the canvas (DesignerScene in a
+// DesignerView), the inspector, the live SQL pane and the transform panel around one
+// PipelineDocument and one QUndoStack (Undo Ctrl+Z, Redo Ctrl+Shift+Z, Delete on the canvas).
+//
+// Deploy runs the design against the open store on the GUI thread: CREATE TABLE when the target
+// is missing, CREATE OR REPLACE PIPELINE (cursors are kept), START PIPELINE IF NOT RUNNING. An
+// inline transform script is first written to its path under the store folder. "Export for
+// SingleStore..." writes the same SQL to a file (credentials redacted).
+//
+// The store comes from a provider called at each use, so the tab follows the app opening and
+// closing stores; it may return null (Deploy then says a store must be opened first).
+//
+// Threading: GUI thread only; the transform test runs on a worker (see TransformPanel).
+
+#include "PipelineDocument.h"
+
+#include <QWidget>
+
+#include <functional>
+#include <memory>
+
+class QAction;
+class QLabel;
+class QTabWidget;
+class QUndoStack;
+
+namespace sluice::store {
+class Store;
+}
+
+namespace sluice::ui::designer {
+
+class DesignerScene;
+class DesignerView;
+class Inspector;
+class Palette;
+class SqlPane;
+class TransformPanel;
+
+class DesignerWidget : public QWidget {
+    Q_OBJECT
+public:
+    using StoreProvider = std::function<std::shared_ptr<store::Store>()>;
+
+    explicit DesignerWidget(StoreProvider store, QWidget* parent = nullptr);
+    ~DesignerWidget() override;
+
+    PipelineDocument* document() const { return m_document; }
+    QUndoStack* undoStack() const { return m_undoStack; }
+    DesignerScene* scene() const { return m_scene; }
+    DesignerView* view() const { return m_view; }
+    Palette* palette() const { return m_palette; }
+    Inspector* inspector() const { return m_inspector; }
+    SqlPane* sqlPane() const { return m_sqlPane; }
+    TransformPanel* transformPanel() const { return m_transformPanel; }
+    QLabel* statusLabel() const { return m_status; }
+    QAction* undoAction() const { return m_undo; }
+    QAction* redoAction() const { return m_redo; }
+    QAction* deleteAction() const { return m_delete; }
+
+    // What a palette drop does: one AddNodeCommand at the snapped position, or a status message
+    // (and 0) when the design already has a node of that kind. Returns the new node's id.
+    int createNode(NodeKind kind, QPointF scenePos);
+    // What a finished connection drag does (see DesignerScene::requestConnection).
+    bool connectNodes(int from, int to);
+    // What "Apply SQL" does: parse, rebuild the document as one undo step (node positions of
+    // the same kinds kept; a '<redacted>' CREDENTIALS keeps the design's credentials). On error
+    // the message is shown under the SQL pane and false returned.
+    bool applySql(const QString& sql);
+    // Replaces the design without an undo step (opening a file); the undo history is cleared.
+    bool loadSql(const QString& sql, QString* error = nullptr);
+
+    bool deploy(QString* message = nullptr);
+    bool exportSql(const QString& path, QString* error = nullptr);
+    bool saveLayout(const QString& path, QString* error = nullptr) const;
+    bool loadLayout(const QString& path, QString* error = nullptr);
+
+signals:
+    // After a successful deploy (the pipeline's name), for the app to refresh its views.
+    void deployed(const QString& pipeline);
+
+protected:
+    void showEvent(QShowEvent* event) override;
+
+private:
+    void centreView();
+    void createActions();
+    void refreshSql();
+    void setStatus(const QString& message, bool error = false);
+    QString workingDir() const;
+    void openSqlDialog();
+    void exportDialog();
+    void saveLayoutDialog();
+    void openLayoutDialog();
+
+    StoreProvider m_store;
+    PipelineDocument* m_document = nullptr;
+    QUndoStack* m_undoStack = nullptr;
+    DesignerScene* m_scene = nullptr;
+    DesignerView* m_view = nullptr;
+    Palette* m_palette = nullptr;
+    Inspector* m_inspector = nullptr;
+    SqlPane* m_sqlPane = nullptr;
+    TransformPanel* m_transformPanel = nullptr;
+    QTabWidget* m_bottomTabs = nullptr;
+    QLabel* m_status = nullptr;
+    QAction* m_undo = nullptr;
+    QAction* m_redo = nullptr;
+    QAction* m_delete = nullptr;
+    QAction* m_deploy = nullptr;
+    QAction* m_export = nullptr;
+    QAction* m_openSql = nullptr;
+    QAction* m_saveLayout = nullptr;
+    QAction* m_openLayout = nullptr;
+    QAction* m_resetZoom = nullptr;
+    bool m_shownOnce = false;
+};
+
+} // namespace sluice::ui::designer
