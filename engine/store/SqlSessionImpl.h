@@ -61,10 +61,11 @@ struct SqlSession::Impl {
         std::string type;
         std::string dflt;
         bool hasDefault = false;
+        int pk = 0; // position in the primary key, 0 when not part of it
     };
 
     Result<std::vector<ColumnInfo>> columnsOf(const std::string& table) {
-        auto q = Stmt::prepare(db.get(), "SELECT name, type, dflt_value FROM pragma_table_info(" +
+        auto q = Stmt::prepare(db.get(), "SELECT name, type, dflt_value, pk FROM pragma_table_info(" +
                                              sql::quoteString(table) + ", 's0')");
         if (!q.ok())
             return q.status();
@@ -75,7 +76,7 @@ struct SqlSession::Impl {
                 return r.status();
             if (!*r)
                 break;
-            ColumnInfo c{q->text(0), q->text(1), q->text(2), !q->isNull(2)};
+            ColumnInfo c{q->text(0), q->text(1), q->text(2), !q->isNull(2), static_cast<int>(q->int64(3))};
             cols.push_back(std::move(c));
         }
         return cols;

@@ -127,6 +127,32 @@ Result<ExecResult> SqlSession::Impl::routeInsert(const TableInfo& table,
     SLUICE_TRY(exec(h, staged));
     int64_t stagedRows = sqlite3_changes64(h);
 
+    // An INTEGER PRIMARY KEY left NULL would be assigned by whichever shard the NULL routes to,
+    // so ids could repeat across shards: such a shard key must be given.
+    if (table.kind == TableKind::Sharded && table.shardKey.size() == 1) {
+        int pkColumns = 0;
+        const ColumnInfo* keyCol = nullptr;
+        for (auto& c : *cols) {
+            pkColumns += c.pk > 0;
+            if (lowerAscii(c.name) == lowerAscii(table.shardKey[0]))
+                keyCol = &c;
+        }
+        if (keyCol && keyCol->pk == 1 && pkColumns == 1 && lowerAscii(keyCol->type) == "integer") {
+            auto q = Stmt::prepare(h, "SELECT count(*) FROM temp." + quoteIdentifier(stage) + " WHERE " +
+                                          quoteIdentifier(keyCol->name) + " IS NULL");
+            if (!q.ok())
+                return q.status();
+            auto row = q->step();
+            if (!row.ok())
+                return row.status();
+            if (q->int64(0) > 0)
+                return Status(ErrorCode::InvalidArgument,
+                              "the SHARD KEY column '" + keyCol->name + "' of table '" + table.name +
+                                  "' is NULL in " + std::to_string(q->int64(0)) +
+                                  " row(s): rows are routed by it, so give every row a value");
+        }
+    }
+
     std::string colList;
     for (size_t i = 0; i < cols->size(); ++i) {
         if (i)
@@ -352,12 +378,25 @@ Result<ExecResult> SqlSession::Impl::createIndex(const std::vector<Token>& t, si
     if (on >= t.size() || !t[on].isKeyword("ON") || on + 1 >= t.size() || !isName(t[on + 1]))
         return syntaxAt(t[std::min(on, t.size() - 1)], "ON table");
     const TableInfo* table = findTable(t[on + 1].value);
-    std::string statement;
-    for (size_t k = 0; k < t.size() && !t[k].isEnd(); ++k) {
-        (void)k;
-    }
     if (!table)
         return Status(ErrorCode::NotFound, "no such table: " + t[on + 1].value);
+    if (t[at].isKeyword("UNIQUE") && table->kind == TableKind::Sharded) {
+        std::vector<std::string> cols;
+        size_t open = on + 2;
+        if (open < t.size() && t[open].isSymbol("("))
+            for (size_t k = open + 1; k < t.size() && !t[k].isSymbol(")"); ++k)
+                if (isName(t[k]) && (t[k - 1].isSymbol("(") || t[k - 1].isSymbol(",")))
+                    cols.push_back(t[k].value);
+        if (table->shardKey.empty())
+            return Status(ErrorCode::InvalidArgument,
+                          "a UNIQUE index on '" + table->name + "', which has no SHARD KEY, would "
+                          "only be enforced per shard");
+        for (auto& k : table->shardKey)
+            if (!containsKey(cols, k))
+                return Status(ErrorCode::InvalidArgument,
+                              "a UNIQUE index on '" + table->name + "' must contain its SHARD KEY column '" +
+                                  k + "' (otherwise it is only enforced per shard)");
+    }
     ExecResult r;
     for (int s = 0; s < shards; ++s) {
         std::string sqlText;

@@ -116,6 +116,7 @@ Result<CreateTablePlan> planCreateTable(const std::vector<Token>& t, size_t i, b
     std::vector<std::string> items;
     std::vector<std::string> pk;
     std::vector<std::string> explicitShard;
+    std::vector<std::vector<std::string>> uniqueKeys; // UNIQUE constraints, column sets
     bool shardKeyGiven = false;
     size_t itemStart = i + 1;
     for (size_t k = i + 1; k <= close; ++k) {
@@ -161,6 +162,7 @@ Result<CreateTablePlan> planCreateTable(const std::vector<Token>& t, size_t i, b
                 return cols.status();
             std::string colText = join(t, open, pclose + 1);
             if (unique) {
+                uniqueKeys.push_back(*cols);
                 items.push_back("UNIQUE " + colText);
             } else {
                 std::string idxName;
@@ -190,6 +192,16 @@ Result<CreateTablePlan> planCreateTable(const std::vector<Token>& t, size_t i, b
             continue;
         }
         if (ikw(0, "CONSTRAINT") || ikw(0, "UNIQUE") || ikw(0, "CHECK") || ikw(0, "FOREIGN")) {
+            for (size_t m = a; m < b; ++m)
+                if (t[m].isKeyword("UNIQUE")) {
+                    size_t open = parenAfter(m);
+                    if (open == std::string::npos)
+                        return syntaxAt(t[m], "'(' after UNIQUE");
+                    auto cols = columnList(t, open, matchParen(t, open));
+                    if (!cols.ok())
+                        return cols.status();
+                    uniqueKeys.push_back(*cols);
+                }
             items.push_back(join(t, a, b));
             continue;
         }
@@ -203,6 +215,8 @@ Result<CreateTablePlan> planCreateTable(const std::vector<Token>& t, size_t i, b
                 continue; // SQLite assigns rowids itself
             if (t[m].isKeyword("PRIMARY") && m + 1 < b && t[m + 1].isKeyword("KEY"))
                 pk = {t[a].value};
+            if (t[m].isKeyword("UNIQUE"))
+                uniqueKeys.push_back({t[a].value});
             if (!def.empty() && !t[m].isSymbol(",") && !t[m].isSymbol(")") && !t[m - 1].isSymbol("("))
                 def += ' ';
             def += t[m].text;
@@ -233,6 +247,27 @@ Result<CreateTablePlan> planCreateTable(const std::vector<Token>& t, size_t i, b
             }
         }
         plan.shardKey = shardKeyGiven ? explicitShard : pk;
+        // As in SingleStore: a unique key is checked inside one shard, so it must contain the
+        // shard key for equal values to meet there.
+        for (auto& u : uniqueKeys) {
+            if (plan.shardKey.empty())
+                return Status(ErrorCode::InvalidArgument,
+                              "table '" + plan.table + "' has a UNIQUE key but no SHARD KEY or PRIMARY "
+                              "KEY: a unique key must contain the shard key");
+            for (auto& k : plan.shardKey) {
+                bool in = std::any_of(u.begin(), u.end(),
+                                      [&](const std::string& x) { return lower(x) == lower(k); });
+                if (!in)
+                    return Status(ErrorCode::InvalidArgument,
+                                  "the UNIQUE key (" + [&] {
+                                      std::string j;
+                                      for (auto& c : u)
+                                          j += (j.empty() ? "" : ", ") + c;
+                                      return j;
+                                  }() + ") of '" + plan.table + "' must contain the SHARD KEY column '" + k +
+                                      "' (otherwise it is only enforced per shard)");
+            }
+        }
     }
 
     std::string def = "(";

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "bridge/TimeLag.h"
+#include "pipeline/PartitionHealth.h"
 #include "pipeline/PipelineCatalog.h"
 #include "pipeline/PipelineRunner.h"
 #include "pipeline/StatementExecutor.h"
@@ -76,7 +78,39 @@ std::string trimmedStatement(const QString& script) {
     return s.toStdString();
 }
 
+Health fromEngine(pipeline::PartitionHealth h) {
+    switch (h) {
+    case pipeline::PartitionHealth::Ok:
+        return Health::Ok;
+    case pipeline::PartitionHealth::Rewind:
+        return Health::Rewind;
+    case pipeline::PartitionHealth::Lagging:
+        return Health::Lagging;
+    case pipeline::PartitionHealth::Stalled:
+        return Health::Stalled;
+    case pipeline::PartitionHealth::Stopped:
+        return Health::Stopped;
+    }
+    return Health::Ok;
+}
+
 } // namespace
+
+QString healthName(Health health) {
+    switch (health) {
+    case Health::Ok:
+        return QStringLiteral("OK");
+    case Health::Rewind:
+        return QStringLiteral("REWIND");
+    case Health::Lagging:
+        return QStringLiteral("LAGGING");
+    case Health::Stalled:
+        return QStringLiteral("STALLED");
+    case Health::Stopped:
+        return QStringLiteral("STOPPED");
+    }
+    return {};
+}
 
 EngineBridge::EngineBridge(QObject* parent) : QObject(parent) {
     qRegisterMetaType<sluice::ui::PipelineStats>();
@@ -187,7 +221,7 @@ bool EngineBridge::startDemo(QString* error) {
             "CREATE TABLE payments (id BIGINT NOT NULL, user TEXT NOT NULL, amount BIGINT, "
             "ts BIGINT, PRIMARY KEY (user, id), SHARD KEY (user))",
             "CREATE PIPELINE payments_pipe AS LOAD DATA KAFKA '" + kafka +
-                "' BATCH_INTERVAL 500 INTO TABLE payments FIELDS TERMINATED BY ',' "
+                "' BATCH_INTERVAL 500 REPLACE INTO TABLE payments FIELDS TERMINATED BY ',' "
                 "(id, user, amount, ts)",
             "START PIPELINE payments_pipe",
         };
@@ -205,7 +239,7 @@ bool EngineBridge::startDemo(QString* error) {
                 "SHARD KEY (user))",
                 "CREATE PIPELINE enriched_pipe AS LOAD DATA KAFKA '" + kafka +
                     "' BATCH_INTERVAL 1000 WITH TRANSFORM ('" + script.toStdString() +
-                    "', '', '') INTO TABLE payments_enriched FIELDS TERMINATED BY ',' "
+                    "', '', '') REPLACE INTO TABLE payments_enriched FIELDS TERMINATED BY ',' "
                     "(id, user, amount, ts, amount_band)",
                 "START PIPELINE enriched_pipe",
             };
@@ -241,6 +275,7 @@ void EngineBridge::closeStore() {
     m_engineError.clear();
     m_last.clear();
     m_rateHistory.clear();
+    m_partitionHistory.clear();
     if (wasOpen)
         emit storeClosed();
 }
@@ -362,12 +397,16 @@ void EngineBridge::workerLoop(const std::shared_ptr<store::Store>& st) {
         // the views' business.
         QMetaObject::invokeMethod(
             this,
-            [this, result, console = job.console, statement = qs(job.script)] {
+            [this, result, console = job.console, asStatement = job.statement,
+             statement = qs(job.script)] {
                 pollSoon(); // pipeline statements take effect at the engine's next poll
-                if (console)
+                if (console) {
                     emit queryFinished(result);
-                else
-                    emit commandFinished(statement, result.ok, result.error);
+                    return;
+                }
+                emit commandFinished(statement, result.ok, result.error);
+                if (asStatement)
+                    emit statementFinished(result);
             },
             Qt::QueuedConnection);
     }
@@ -427,6 +466,14 @@ void EngineBridge::cancelSql() {
     std::lock_guard lock(m_executorMutex);
     if (m_executor)
         m_executor->interrupt();
+}
+
+quint64 EngineBridge::runStatement(const QString& statement) {
+    if (!m_worker.joinable())
+        return 0;
+    const quint64 token = m_nextToken++;
+    enqueue(Job{token, statement.toStdString(), false, true});
+    return token;
 }
 
 void EngineBridge::startPipeline(const QString& name) {
@@ -502,18 +549,54 @@ void EngineBridge::tick() {
     emit snapshotsUpdated(m_last);
 }
 
-double EngineBridge::rateOf(const QString& name, qint64 rows) {
+void EngineBridge::rateOf(PipelineStats& stats) {
     const qint64 now = m_clock.elapsed();
-    auto& history = m_rateHistory[name];
-    if (!history.empty() && rows < history.back().second)
+    auto& history = m_rateHistory[stats.name];
+    if (!history.empty() && stats.rows < history.back().rows)
         history.clear(); // a new runner counts from zero
-    history.emplace_back(now, rows);
-    while (history.size() > 2 && now - history.front().first > kRateWindowMs)
+    history.push_back({now, stats.rows, stats.bytes});
+    while (history.size() > 2 && now - history.front().ms > kRateWindowMs)
         history.pop_front();
-    const auto& [t0, r0] = history.front();
-    if (now <= t0)
-        return 0;
-    return double(rows - r0) * 1000.0 / double(now - t0);
+    const RateSample& first = history.front();
+    if (now <= first.ms)
+        return;
+    stats.rowsPerSec = double(stats.rows - first.rows) * 1000.0 / double(now - first.ms);
+    stats.bytesPerSec = double(stats.bytes - first.bytes) * 1000.0 / double(now - first.ms);
+}
+
+void EngineBridge::assessPartitions(PipelineStats& stats, double now) {
+    auto& histories = m_partitionHistory[stats.name];
+    for (auto& p : stats.partitions) {
+        PartitionHistory& h = histories[p.partition];
+        if (stats.active) {
+            // A sample per poll while the runner runs: the consumer "reports in".
+            h.samples.emplace_back(now, p.cursor, p.highWatermark);
+            while (h.samples.size() > size_t(kHealthSamples))
+                h.samples.pop_front();
+        }
+        if (p.highWatermark >= 0 &&
+            (h.watermarks.empty() || h.watermarks.back().second != p.highWatermark)) {
+            if (!h.watermarks.empty() && p.highWatermark < h.watermarks.back().second)
+                h.watermarks.clear(); // a recreated topic
+            h.watermarks.emplace_back(now, p.highWatermark);
+        }
+        while (h.watermarks.size() > 2 &&
+               now - h.watermarks.front().first > kWatermarkHistorySeconds)
+            h.watermarks.pop_front();
+
+        std::vector<pipeline::PartitionSample> window;
+        window.reserve(h.samples.size());
+        for (const auto& [t, cursor, hw] : h.samples)
+            window.push_back({t, cursor, hw});
+        p.health = fromEngine(pipeline::evaluatePartitionHealth(window, now));
+        std::deque<WatermarkPoint> points;
+        for (const auto& [t, hw] : h.watermarks)
+            points.push_back({t, hw});
+        p.lagSeconds = p.lag > 0 ? estimateTimeLag(points, p.cursor, now) : 0;
+        if (int(p.health) > int(stats.health))
+            stats.health = p.health;
+        stats.lagSeconds = std::max(stats.lagSeconds, p.lagSeconds);
+    }
 }
 
 QVector<PipelineStats> EngineBridge::collect() {
@@ -548,6 +631,7 @@ QVector<PipelineStats> EngineBridge::collect() {
         }
     }
 
+    const double now = double(m_clock.elapsed()) / 1000.0;
     QVector<PipelineStats> out;
     out.reserve(qsizetype(rows.size()));
     QSet<QString> seen;
@@ -563,6 +647,7 @@ QVector<PipelineStats> EngineBridge::collect() {
             st.active = s.active;
             st.rows = s.rows;
             st.batches = s.batches;
+            st.bytes = s.bytes;
             st.failedBatches = s.failedBatches;
             st.lastError = qs(s.lastError);
             for (const auto& p : s.partitions)
@@ -580,7 +665,9 @@ QVector<PipelineStats> EngineBridge::collect() {
             st.lag += p.lag;
             st.worstPartitionLag = std::max(st.worstPartitionLag, p.lag);
         }
-        st.rowsPerSec = st.active ? rateOf(st.name, st.rows) : 0;
+        if (st.active)
+            rateOf(st);
+        assessPartitions(st, now);
         seen.insert(st.name);
         out.push_back(std::move(st));
     }
@@ -589,6 +676,12 @@ QVector<PipelineStats> EngineBridge::collect() {
             ++it;
         else
             it = m_rateHistory.erase(it);
+    }
+    for (auto it = m_partitionHistory.begin(); it != m_partitionHistory.end();) {
+        if (seen.contains(it.key()))
+            ++it;
+        else
+            it = m_partitionHistory.erase(it);
     }
     return out;
 }

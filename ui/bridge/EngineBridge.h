@@ -33,6 +33,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 class QTemporaryDir;
@@ -52,11 +53,17 @@ class MockBroker;
 
 namespace sluice::ui {
 
+// Burrow's partition health (engine/pipeline/PartitionHealth.h), mirrored for the views.
+enum class Health { Ok, Rewind, Lagging, Stalled, Stopped }; // in order of severity
+QString healthName(Health health); // "OK", "REWIND", ... (Burrow's names)
+
 struct PartitionStats {
     int partition = 0;
     qint64 cursor = 0;
     qint64 highWatermark = -1; // -1: not known yet
     qint64 lag = 0;
+    double lagSeconds = 0; // age of the message at the cursor (estimated)
+    Health health = Health::Ok;
 };
 
 struct PipelineStats {
@@ -67,8 +74,12 @@ struct PipelineStats {
     qint64 batches = 0;
     qint64 failedBatches = 0;
     double rowsPerSec = 0; // over the last couple of seconds
+    qint64 bytes = 0;      // extracted by this process's runner
+    double bytesPerSec = 0;
     qint64 lag = 0;        // sum over partitions
     qint64 worstPartitionLag = 0;
+    double lagSeconds = 0; // the oldest partition's time lag
+    Health health = Health::Ok; // the worst partition's
     QString lastError;
     QVector<PartitionStats> partitions;
 };
@@ -93,6 +104,8 @@ public:
     static constexpr int kPollIntervalMs = 250;
     static constexpr size_t kMaxConsoleRows = 10000;
     static constexpr double kDefaultDemoRate = 2000;
+    static constexpr int kHealthSamples = 40;            // 10 s of polls
+    static constexpr double kWatermarkHistorySeconds = 1800; // for the time lag
 
     explicit EngineBridge(QObject* parent = nullptr);
     ~EngineBridge() override;
@@ -127,6 +140,10 @@ public:
     quint64 runSql(const QString& script);
     // Interrupts the statement the worker runs now.
     void cancelSql();
+    // Any statement through the worker, off the GUI thread (e.g. ALTER PIPELINE ... SET
+    // OFFSETS, which a running pipeline applies at its next batch boundary). The outcome comes
+    // as commandFinished() and statementFinished() with the returned token; 0: no store.
+    quint64 runStatement(const QString& statement);
     // START / STOP PIPELINE through the worker; the outcome comes as commandFinished().
     void startPipeline(const QString& name);
     void stopPipeline(const QString& name);
@@ -144,6 +161,7 @@ signals:
     void snapshotsUpdated(const QVector<sluice::ui::PipelineStats>& pipelines);
     void queryFinished(const sluice::ui::QueryResult& result);
     void commandFinished(const QString& statement, bool ok, const QString& message);
+    void statementFinished(const sluice::ui::QueryResult& result);
     void engineMessage(const QString& message);
 
 private:
@@ -151,6 +169,7 @@ private:
         quint64 token = 0;
         std::string script;
         bool console = true;
+        bool statement = false; // also emit statementFinished
     };
 
     // Opens dir without closing what is open (startDemo() has set up the broker first).
@@ -167,7 +186,8 @@ private:
     void enqueue(Job job);
     void startGenerator();
     void stopGenerator();
-    double rateOf(const QString& name, qint64 rows);
+    void rateOf(PipelineStats& stats);
+    void assessPartitions(PipelineStats& stats, double now);
 
     std::shared_ptr<store::Store> m_store;
     // Engine thread. m_published, m_pollError, m_engineStop and m_pollNow: m_engineMutex.
@@ -183,8 +203,19 @@ private:
     QTimer m_pollTimer;
     QElapsedTimer m_clock;
     QVector<PipelineStats> m_last;
-    // rows-per-second history: per pipeline, (ms, rows) samples of the last few seconds.
-    QHash<QString, std::deque<std::pair<qint64, qint64>>> m_rateHistory;
+    // Rate history: per pipeline, (ms, rows, bytes) samples of the last few seconds.
+    struct RateSample {
+        qint64 ms = 0;
+        qint64 rows = 0;
+        qint64 bytes = 0;
+    };
+    QHash<QString, std::deque<RateSample>> m_rateHistory;
+    // Per pipeline and partition: the health window and the high watermark history.
+    struct PartitionHistory {
+        std::deque<std::tuple<double, qint64, qint64>> samples; // (s, cursor, high watermark)
+        std::deque<std::pair<double, qint64>> watermarks;       // (s, high watermark)
+    };
+    QHash<QString, QHash<int, PartitionHistory>> m_partitionHistory;
 
     // Statement worker. The queue and stop flag are guarded by m_jobMutex.
     std::thread m_worker;

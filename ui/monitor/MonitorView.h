@@ -8,6 +8,7 @@
 // trim what left the window, and are redrawn by a coalescing timer.
 
 #include "bridge/EngineBridge.h"
+#include "monitor/PipelineModels.h"
 
 #include <QAbstractTableModel>
 #include <QHash>
@@ -20,51 +21,6 @@ class QLabel;
 class QTableView;
 
 namespace sluice::ui {
-
-class PipelineListModel : public QAbstractTableModel {
-    Q_OBJECT
-public:
-    enum Column { Name, State, RowsPerSec, Lag, Rows, ColumnCount };
-    static constexpr int kRawRole = Qt::UserRole + 1; // numbers unformatted, for sorting/tests
-
-    using QAbstractTableModel::QAbstractTableModel;
-    int rowCount(const QModelIndex& parent = {}) const override;
-    int columnCount(const QModelIndex& parent = {}) const override;
-    QVariant data(const QModelIndex& index, int role) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
-
-    void update(const QVector<PipelineStats>& pipelines);
-    QString nameAt(int row) const;
-    int rowOf(const QString& name) const;
-    const PipelineStats& statsAt(int row) const { return m_rows.at(row); }
-
-private:
-    QVector<PipelineStats> m_rows; // sorted by name
-};
-
-class PartitionTableModel : public QAbstractTableModel {
-    Q_OBJECT
-public:
-    enum Column { Pipeline, Partition, Cursor, HighWatermark, Lag, ColumnCount };
-
-    using QAbstractTableModel::QAbstractTableModel;
-    int rowCount(const QModelIndex& parent = {}) const override;
-    int columnCount(const QModelIndex& parent = {}) const override;
-    QVariant data(const QModelIndex& index, int role) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
-
-    // Shows the partitions of `only` (every pipeline when empty).
-    void update(const QVector<PipelineStats>& pipelines, const QString& only);
-
-private:
-    struct Row {
-        QString pipeline;
-        PartitionStats stats;
-    };
-    static bool before(const Row& a, const Row& b);
-    static bool sameKey(const Row& a, const Row& b);
-    QVector<Row> m_rows; // sorted by (pipeline, partition)
-};
 
 class MonitorView : public QWidget {
     Q_OBJECT

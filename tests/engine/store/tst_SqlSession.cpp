@@ -451,15 +451,16 @@ void TestSqlSession::primaryKeyIsFallbackShardKey() {
 void TestSqlSession::autoAssignedIntegerPrimaryKey() {
     FIXTURE(f, 4);
     EXEC_OK(f, "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT)");
-    EXEC_OK(f, "INSERT INTO a (v) VALUES ('x'), ('y'), ('z'), ('w'), ('q')");
-    QCOMPARE(count(f, "SELECT count(DISTINCT id) FROM a WHERE id IS NOT NULL"), int64_t(5));
-    // An explicit id equal to an assigned one must be a duplicate key, wherever it routes.
-    auto r = f.session->execute("INSERT INTO a VALUES (2, 'explicit')");
-    QEXPECT_FAIL("",
-                 "ids left to SQLite are hashed as NULL (all rows on one shard) and then "
-                 "assigned by that shard, so an explicit id routed elsewhere duplicates one",
-                 Abort);
+    // Ids left to SQLite would be assigned by whichever shard a NULL routes to, so they could
+    // repeat across shards: the statement is refused, and nothing of it is kept.
+    EXEC_OK(f, "INSERT INTO a VALUES (1, 'one'), (2, 'two')");
+    auto r = f.session->execute("INSERT INTO a (v) VALUES ('x'), ('y')");
     QVERIFY(!r.ok());
+    QVERIFY2(r.status().message().find("SHARD KEY column 'id'") != std::string::npos,
+             r.status().message().c_str());
+    QCOMPARE(count(f, "SELECT count(*) FROM a"), int64_t(2));
+    auto dup = f.session->execute("INSERT INTO a VALUES (2, 'explicit')");
+    QVERIFY(!dup.ok());
     QCOMPARE(count(f, "SELECT count(*) - count(DISTINCT id) FROM a"), int64_t(0));
 }
 
@@ -935,8 +936,6 @@ void TestSqlSession::failedInsertKeepsNothing_data() {
         << "INSERT INTO acct VALUES (101, 'u101', 1), (102, 'u102', 2), (103, NULL, 3)";
     QTest::newRow("unique in 3rd row")
         << "INSERT INTO acct VALUES (101, 'u101', 1), (102, 'u102', 2), (5, 'dup', 3)";
-    QTest::newRow("unique email in 3rd row")
-        << "INSERT INTO acct VALUES (101, 'u101', 1), (102, 'u102', 2), (103, 'u1', 3)";
     QTest::newRow("check in 3rd row")
         << "INSERT INTO acct VALUES (101, 'u101', 1), (102, 'u102', 2), (103, 'u103', -5)";
     QTest::newRow("duplicate within statement")
@@ -949,8 +948,12 @@ void TestSqlSession::failedInsertKeepsNothing_data() {
 void TestSqlSession::failedInsertKeepsNothing() {
     QFETCH(QString, statement);
     FIXTURE(f, 4);
-    EXEC_OK(f, "CREATE TABLE acct (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
-               "balance INTEGER CHECK (balance >= 0))");
+    // A UNIQUE key without the shard key would only be enforced per shard: refused.
+    QVERIFY(!f.session->execute("CREATE TABLE bad (id INTEGER PRIMARY KEY, name TEXT UNIQUE)").ok());
+    QVERIFY(!f.session->execute("CREATE TABLE bad (id INTEGER, name TEXT, UNIQUE KEY (name), "
+                                "SHARD KEY (id))").ok());
+    EXEC_OK(f, "CREATE TABLE acct (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+               "balance INTEGER CHECK (balance >= 0), UNIQUE (id, name))");
     std::string ins = "INSERT INTO acct VALUES ";
     for (int i = 1; i <= 20; ++i)
         ins += std::string(i > 1 ? ", " : "") + "(" + std::to_string(i) + ", 'u" +
@@ -960,11 +963,6 @@ void TestSqlSession::failedInsertKeepsNothing() {
     for (int s = 0; s < 4; ++s)
         before.push_back(f.shardCount(s, "acct"));
     auto r = f.session->execute(statement.toStdString());
-    if (QTest::currentDataTag() == QString("unique email in 3rd row"))
-        QEXPECT_FAIL("",
-                     "UNIQUE(name) does not contain the shard key (id): it is only enforced "
-                     "per shard, and 'u1' of row 1 lives on another shard",
-                     Abort);
     QVERIFY2(!r.ok(), "the statement must fail");
     QVERIFY(!r.status().message().empty());
     QCOMPARE(count(f, "SELECT count(*) FROM acct"), int64_t(20));

@@ -22,6 +22,9 @@
 #include "store/Store.h"
 
 #include <QDir>
+#include <QImage>
+#include <QSet>
+#include <QTemporaryDir>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
@@ -503,10 +506,12 @@ void TestDesigner::deployCreatesAndStarts() {
 }
 
 void TestDesigner::screenshot() {
-    // Only on request: writes the designer as the user sees it (for review).
-    const QByteArray path = qgetenv("SLUICE_DESIGNER_SCREENSHOT");
+    // Renders the designer as the user sees it; SLUICE_DESIGNER_SCREENSHOT=/path.png keeps the
+    // images for review, otherwise they go to a temporary folder.
+    QTemporaryDir tmp;
+    QByteArray path = qgetenv("SLUICE_DESIGNER_SCREENSHOT");
     if (path.isEmpty())
-        QSKIP("set SLUICE_DESIGNER_SCREENSHOT=/path.png to write a screenshot");
+        path = tmp.filePath("designer.png").toLocal8Bit();
     DesignerWidget widget({});
     QVERIFY(widget.loadSql(readFile(resource("pipelines/transformed_orders.sql"))));
     widget.resize(1400, 850);
@@ -527,6 +532,14 @@ void TestDesigner::screenshot() {
         request, {{0, 0, "1,alice,100,5"}, {0, 1, "2,bob,200,6"}, {1, 0, "3,carol,300"}}));
     QCoreApplication::processEvents();
     QVERIFY(widget.grab().save(QString::fromLocal8Bit(path).replace(".png", "-transform.png")));
+    // Something was drawn: the image is not one flat colour.
+    QImage image(QString::fromLocal8Bit(path));
+    QVERIFY(!image.isNull());
+    QSet<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 17)
+        for (int x = 0; x < image.width(); x += 17)
+            colours.insert(image.pixel(x, y));
+    QVERIFY(colours.size() > 10);
 }
 
 QTEST_MAIN(TestDesigner)
