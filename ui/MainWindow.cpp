@@ -3,11 +3,14 @@
 #include "bridge/EngineBridge.h"
 #include "browser/TableBrowser.h"
 #include "console/ConsoleView.h"
+#include "designer/DesignerWidget.h"
 #include "monitor/MonitorView.h"
+#include "offsets/OffsetsDialog.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDateTime>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QHeaderView>
@@ -35,13 +38,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setWindowTitle(tr("Sluice"));
     m_bridge = new EngineBridge(this);
 
-    m_monitor = new MonitorView(this);
+    m_monitor = new MonitorView(m_bridge, this);
     m_tables = new TableBrowser(m_bridge, this);
     m_console = new ConsoleView(m_bridge, this);
     m_tabs = new QTabWidget(this);
     m_tabs->addTab(m_monitor, tr("Monitor"));
     m_tabs->addTab(m_tables, tr("Tables"));
     m_tabs->addTab(m_console, tr("Console"));
+    m_tabs->addTab(new designer::DesignerWidget([this] { return m_bridge->store(); }, this),
+                   tr("Designer"));
 
     auto* hint =
         new QLabel(tr("<h2>No store is open</h2>"
@@ -104,6 +109,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
             });
     connect(m_pipelineView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &MainWindow::onPipelineSelected);
+    connect(m_pipelineView, &QTableView::doubleClicked, this, [this](const QModelIndex& index) {
+        showOffsetsDialog(m_pipelineModel->nameAt(index.row()), -1);
+    });
+    connect(m_monitor, &MonitorView::replayRequested, this,
+            [this](const QString& pipeline, double at) { showOffsetsDialog(pipeline, at); });
 
     QSettings settings;
     if (!restoreGeometry(settings.value("geometry").toByteArray()))
@@ -135,6 +145,10 @@ void MainWindow::createMenus() {
         if (const QString name = selectedPipeline(); !name.isEmpty())
             m_bridge->stopPipeline(name);
     });
+
+    pipeline->addSeparator();
+    m_offsetsAction = pipeline->addAction(tr("&Offsets and Replay..."), this,
+                                          [this] { showOffsetsDialog(selectedPipeline(), -1); });
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Sluice"), this, [this] {
@@ -259,6 +273,28 @@ void MainWindow::updateActions() {
     const QString state = row >= 0 ? m_pipelineModel->statsAt(row).state : QString();
     m_startAction->setEnabled(row >= 0 && state != QLatin1String("Running"));
     m_stopAction->setEnabled(row >= 0 && state == QLatin1String("Running"));
+    m_offsetsAction->setEnabled(row >= 0);
+}
+
+OffsetsDialog* MainWindow::makeOffsetsDialog(const QString& pipeline, double replayAt) {
+    const QString name = pipeline.isEmpty() ? selectedPipeline() : pipeline;
+    if (name.isEmpty() || m_pipelineModel->rowOf(name) < 0)
+        return nullptr;
+    auto* dialog = new OffsetsDialog(m_bridge, name, this);
+    dialog->setBatchLog(m_monitor->batchLog()->records());
+    if (replayAt >= 0) {
+        dialog->setTime(QDateTime::fromMSecsSinceEpoch(qint64(replayAt * 1000)));
+        dialog->setMode(OffsetsDialog::Mode::AtTime);
+    }
+    return dialog;
+}
+
+void MainWindow::showOffsetsDialog(const QString& pipeline, double replayAt) {
+    OffsetsDialog* dialog = makeOffsetsDialog(pipeline, replayAt);
+    if (!dialog)
+        return;
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -1,6 +1,6 @@
 #pragma once
 // The main window: composition only. Pipeline list (left dock), tabs Monitor / Tables /
-// Console, status bar totals, menus, and window geometry + recent stores in QSettings.
+// Console / Designer, the offsets dialog, status bar totals, menus, and window geometry + recent stores in QSettings.
 // Behaviour lives in the views and in EngineBridge.
 
 #include <QMainWindow>
@@ -17,6 +17,7 @@ namespace sluice::ui {
 class ConsoleView;
 class EngineBridge;
 class MonitorView;
+class OffsetsDialog;
 class PipelineListModel;
 class TableBrowser;
 struct PipelineStats;
@@ -24,7 +25,7 @@ struct PipelineStats;
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    enum Tab { MonitorTab, TablesTab, ConsoleTab };
+    enum Tab { MonitorTab, TablesTab, ConsoleTab, DesignerTab };
 
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
@@ -41,6 +42,9 @@ public:
     QTabWidget* tabs() const { return m_tabs; }
     PipelineListModel* pipelineModel() const { return m_pipelineModel; }
     QTableView* pipelineView() const { return m_pipelineView; }
+    // The offsets dialog of `pipeline` (the selected one when empty), not shown yet; null when
+    // there is no such pipeline. replayAt >= 0: preset to that moment (epoch seconds).
+    OffsetsDialog* makeOffsetsDialog(const QString& pipeline, double replayAt = -1);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -56,6 +60,7 @@ private:
     void rememberStore(const QString& dir);
     void rebuildRecentMenu();
     void updateActions();
+    void showOffsetsDialog(const QString& pipeline, double replayAt);
     QString selectedPipeline() const;
 
     EngineBridge* m_bridge = nullptr;
@@ -73,6 +78,7 @@ private:
     QMenu* m_recentMenu = nullptr;
     QAction* m_startAction = nullptr;
     QAction* m_stopAction = nullptr;
+    QAction* m_offsetsAction = nullptr;
 };
 
 } // namespace sluice::ui

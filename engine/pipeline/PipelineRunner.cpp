@@ -777,6 +777,8 @@ struct PipelineRunner::Impl {
         }
         finalStatus = st.code() == ErrorCode::Cancelled ? Status() : st;
         setSnapshot([&](PipelineSnapshot& s) { s.active = false; });
+        // rd_kafka_destroy waits for every message of the consumer to be freed first.
+        carry.clear();
         source.reset();
         done.store(true);
     }

@@ -4,6 +4,7 @@
 #include "store/SqlSession.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
 namespace sluice::pipeline {
@@ -135,6 +136,29 @@ Result<std::string> rewriteExpr(const std::string& expr, const std::vector<std::
     return out;
 }
 
+// A text that SQLite's INTEGER or NUMERIC affinity would store as exactly this integer: an
+// optional '-', then 1 to 18 digits without a leading zero (so no overflow, no "-0", no "007"
+// whose canonical form differs). Binding the integer instead of the text stores the same value
+// and hashes to the same shard (the canonical text of the integer is the text itself).
+bool plainInteger(std::string_view s, int64_t& out) {
+    size_t i = 0;
+    const bool negative = !s.empty() && s[0] == '-';
+    if (negative)
+        i = 1;
+    const size_t digits = s.size() - i;
+    if (digits == 0 || digits > 18 || (s[i] == '0' && (digits > 1 || negative)))
+        return false;
+    int64_t v = 0;
+    for (; i < s.size(); ++i) {
+        const unsigned d = static_cast<unsigned char>(s[i]) - unsigned('0');
+        if (d > 9)
+            return false;
+        v = v * 10 + static_cast<int64_t>(d);
+    }
+    out = negative ? -v : v;
+    return true;
+}
+
 } // namespace
 
 class RowBuilder::Sink : public format::RecordSink {
@@ -240,12 +264,15 @@ Result<std::unique_ptr<RowBuilder>> RowBuilder::create(const sql::PipelineSpec& 
             b->m_fieldToTarget.push_back(in[0] == '@' ? -1 : indexOf(b->m_target, in));
     }
     b->m_rowScratch.resize(b->m_target.size());
+    for (auto a : b->m_targetAffinity)
+        b->m_integerTarget.push_back(a == Affinity::Integer || a == Affinity::Numeric ? 1 : 0);
     return b;
 }
 
 Status RowBuilder::add(std::string_view text, const MessageMeta& meta, std::vector<ShardRows>& out,
                        TextArena& arena, size_t& rowsAdded) {
-    std::vector<std::pair<size_t, size_t>> marks(out.size());
+    auto& marks = m_marks;
+    marks.resize(out.size());
     for (size_t i = 0; i < out.size(); ++i)
         marks[i] = {out[i].cells.size(), out[i].rows};
     m_input = text;
@@ -281,6 +308,10 @@ Status RowBuilder::addRecord(std::span<const format::Field> fields, const Messag
             Cell& c = row[static_cast<size_t>(t)];
             if (fields[f].isNull) {
                 c.kind = Cell::Kind::Null;
+                c.text = {};
+            } else if (m_integerTarget[static_cast<size_t>(t)] && plainInteger(fields[f].text, c.i)) {
+                c.kind = Cell::Kind::Int; // saves SQLite's text-to-number conversion per value
+                c.text = {};
             } else {
                 c.kind = Cell::Kind::Text;
                 c.text = fields[f].text;
@@ -313,6 +344,7 @@ Status RowBuilder::addRecord(std::span<const format::Field> fields, const Messag
             return Status(ErrorCode::Parse, std::string("SET/WHERE failed: ") + sqlite3_errmsg(m_evalDb.get()));
         for (size_t i = 0; i < row.size(); ++i) {
             Cell& c = row[i];
+            c.text = {};
             int col = static_cast<int>(i);
             switch (sqlite3_column_type(s, col)) {
             case SQLITE_NULL: c.kind = Cell::Kind::Null; break;
@@ -355,7 +387,12 @@ Status RowBuilder::addRecord(std::span<const format::Field> fields, const Messag
                 switch (c.kind) {
                 case Cell::Kind::Null: h.addNull(); break;
                 case Cell::Kind::Text: h.addText(c.text, m_targetAffinity[static_cast<size_t>(k)]); break;
-                case Cell::Kind::Int: h.addCanonical(std::to_string(c.i)); break;
+                case Cell::Kind::Int: {
+                    char buf[24];
+                    auto end = std::to_chars(buf, buf + sizeof buf, c.i).ptr;
+                    h.addCanonical(std::string_view(buf, static_cast<size_t>(end - buf)));
+                    break;
+                }
                 case Cell::Kind::Real: h.addText(std::to_string(c.d), Affinity::Real); break;
                 }
             }

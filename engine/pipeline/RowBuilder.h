@@ -22,12 +22,15 @@
 namespace sluice::pipeline {
 
 // One value of a row; Text points into the message or the batch's TextArena.
+// Int and Real share storage (a batch holds millions of cells).
 struct Cell {
     enum class Kind : uint8_t { Null, Text, Int, Real };
     Kind kind = Kind::Null;
     std::string_view text;
-    int64_t i = 0;
-    double d = 0;
+    union {
+        int64_t i = 0;
+        double d;
+    };
 };
 
 // Append-only byte storage for the values of one batch; freed as a whole.
@@ -82,6 +85,9 @@ public:
     // The columns every produced row has, in order (the INSERT column list).
     const std::vector<std::string>& targetColumns() const { return m_target; }
     const TableSchema& table() const { return m_table; }
+    // True when SET/WHERE may read a message's timestamp or key (MessageMeta.timestampMs / key);
+    // otherwise only partition, offset and batchId are used, and the others need not be filled.
+    bool usesMessageMeta() const { return m_evaluate; }
 
     // Parses text and appends its rows to out (one ShardRows per shard). On error nothing of
     // this text is kept in out; the error (ErrorCode::Parse) names the record and the problem.
@@ -110,6 +116,8 @@ private:
     store::Stmt m_eval;
     std::string_view m_input; // the text being parsed: its bytes outlive the batch
     std::vector<Cell> m_rowScratch;
+    std::vector<std::pair<size_t, size_t>> m_marks; // add(): per shard (cells, rows) to roll back to
+    std::vector<uint8_t> m_integerTarget; // target index -> INTEGER/NUMERIC affinity (bind as int)
 };
 
 } // namespace sluice::pipeline

@@ -20,10 +20,6 @@ QColor stateColor(const QString& state) {
     return {0x90, 0x90, 0x90};
 }
 
-const QColor kSeriesColors[] = {QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e),
-                                QColor(0x2c, 0xa0, 0x2c), QColor(0xd6, 0x27, 0x28),
-                                QColor(0x94, 0x67, 0xbd), QColor(0x8c, 0x56, 0x4b)};
-
 // Emits dataChanged over the columns of `row` whose values differ.
 template <typename Model, typename Get>
 void emitChanged(Model* model, int row, int columns, Get&& changed) {
@@ -94,6 +90,8 @@ QVariant PipelineListModel::data(const QModelIndex& index, int role) const {
             return p.name;
         case State:
             return p.state;
+        case Health:
+            return healthBadge(p.health);
         case RowsPerSec:
             return number(qRound64(p.rowsPerSec));
         case Lag:
@@ -107,6 +105,8 @@ QVariant PipelineListModel::data(const QModelIndex& index, int role) const {
             return p.name;
         case State:
             return p.state;
+        case Health:
+            return healthName(p.health);
         case RowsPerSec:
             return p.rowsPerSec;
         case Lag:
@@ -116,11 +116,18 @@ QVariant PipelineListModel::data(const QModelIndex& index, int role) const {
         }
     } else if (role == Qt::DecorationRole && index.column() == State) {
         return stateColor(p.state);
+    } else if (role == Qt::DecorationRole && index.column() == Health) {
+        return healthColor(p.health);
+    } else if (role == Qt::ForegroundRole && index.column() == Health &&
+               p.health != ui::Health::Ok) {
+        return healthColor(p.health).darker(130);
     } else if (role == Qt::TextAlignmentRole && index.column() >= RowsPerSec) {
         return QVariant::fromValue(int(Qt::AlignRight | Qt::AlignVCenter));
     } else if (role == Qt::ToolTipRole) {
-        QString tip = tr("%1: %2, %3 batches, worst partition lag %4")
-                          .arg(p.name, p.state, number(p.batches), number(p.worstPartitionLag));
+        QString tip = tr("%1: %2, %3, %4 batches, worst partition lag %5 (%6 s behind)")
+                          .arg(p.name, p.state, healthBadge(p.health), number(p.batches),
+                               number(p.worstPartitionLag))
+                          .arg(p.lagSeconds, 0, 'f', 1);
         if (!p.lastError.isEmpty())
             tip += "\n" + p.lastError;
         return tip;
@@ -136,6 +143,8 @@ QVariant PipelineListModel::headerData(int section, Qt::Orientation orientation,
         return tr("Pipeline");
     case State:
         return tr("State");
+    case Health:
+        return tr("Health");
     case RowsPerSec:
         return tr("Rows/s");
     case Lag:
@@ -169,6 +178,8 @@ void PipelineListModel::update(const QVector<PipelineStats>& pipelines) {
                 switch (c) {
                 case State:
                     return old.state != w.state;
+                case Health:
+                    return old.health != w.health;
                 case RowsPerSec:
                     return qRound64(old.rowsPerSec) != qRound64(w.rowsPerSec);
                 case Lag:
@@ -225,8 +236,15 @@ QVariant PartitionTableModel::data(const QModelIndex& index, int role) const {
             return r.stats.highWatermark < 0 ? tr("unknown") : number(r.stats.highWatermark);
         case Lag:
             return number(r.stats.lag);
+        case LagSeconds:
+            return QLocale().toString(r.stats.lagSeconds, 'f', 1);
+        case Health:
+            return healthBadge(r.stats.health);
         }
-    } else if (role == Qt::TextAlignmentRole && index.column() >= Partition) {
+    } else if (role == Qt::DecorationRole && index.column() == Health) {
+        return healthColor(r.stats.health);
+    } else if (role == Qt::TextAlignmentRole && index.column() >= Partition &&
+               index.column() < Health) {
         return QVariant::fromValue(int(Qt::AlignRight | Qt::AlignVCenter));
     }
     return {};
@@ -246,6 +264,10 @@ QVariant PartitionTableModel::headerData(int section, Qt::Orientation orientatio
         return tr("High watermark");
     case Lag:
         return tr("Lag");
+    case LagSeconds:
+        return tr("Lag (s)");
+    case Health:
+        return tr("Health");
     }
     return {};
 }
@@ -292,6 +314,10 @@ void PartitionTableModel::update(const QVector<PipelineStats>& pipelines, const 
                     return old.stats.highWatermark != w.stats.highWatermark;
                 case Lag:
                     return old.stats.lag != w.stats.lag;
+                case LagSeconds:
+                    return qRound(old.stats.lagSeconds * 10) != qRound(w.stats.lagSeconds * 10);
+                case Health:
+                    return old.stats.health != w.stats.health;
                 default:
                     return false;
                 }
