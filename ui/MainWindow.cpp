@@ -65,6 +65,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_pipelineView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_pipelineView->setSelectionMode(QAbstractItemView::SingleSelection);
     m_pipelineView->verticalHeader()->hide();
+    m_pipelineView->setMinimumWidth(460);
     m_pipelineView->setShowGrid(false);
     m_pipelineView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_pipelineView->horizontalHeader()->setSectionResizeMode(PipelineListModel::Name,

@@ -6,11 +6,13 @@
 #include "browser/TableBrowser.h"
 #include "console/ConsoleView.h"
 #include "monitor/MonitorView.h"
+#include "offsets/OffsetsDialog.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTimer>
 
 #include <cstdio>
@@ -20,35 +22,58 @@ namespace {
 
 constexpr int kScreenshotDelayMs = 6000;
 constexpr int kConsoleTimeoutMs = 20000;
+const char* const kShotPipeline = "payments_pipe";
 const char* const kScreenshotQuery =
     "SELECT user, count(*), sum(amount) FROM payments GROUP BY user ORDER BY 3 DESC LIMIT 20";
 
-// Grabs every tab of the window into dir; false when a file cannot be written.
-bool grabTabs(sluice::ui::MainWindow& window, const QString& dir) {
+bool save(const QPixmap& pixmap, const QString& dir, const char* file) {
+    const QString path = QDir(dir).filePath(QString::fromLatin1(file));
+    if (!pixmap.save(path)) {
+        std::fprintf(stderr, "error: cannot write %s\n", qPrintable(path));
+        return false;
+    }
+    std::fprintf(stdout, "%s\n", qPrintable(path));
+    return true;
+}
+
+// Grabs every tab of the window, and the offsets dialog of the first pipeline with a computed
+// shift of -100, into dir; false when a file cannot be written.
+bool grabViews(sluice::ui::MainWindow& window, const QString& dir) {
     using sluice::ui::MainWindow;
     const struct {
         int tab;
         const char* file;
     } shots[] = {{MainWindow::MonitorTab, "monitor.png"},
                  {MainWindow::TablesTab, "tables.png"},
-                 {MainWindow::ConsoleTab, "console.png"}};
+                 {MainWindow::ConsoleTab, "console.png"},
+                 {MainWindow::DesignerTab, "designer.png"}};
     bool ok = true;
     for (const auto& shot : shots) {
         window.tabs()->setCurrentIndex(shot.tab);
         if (shot.tab == MainWindow::TablesTab)
             window.tables()->refresh();
         QCoreApplication::processEvents();
-        if (shot.tab == MainWindow::MonitorTab)
+        if (shot.tab == MainWindow::MonitorTab) {
+            window.monitor()->refreshLogs();
             window.monitor()->redrawNow();
-        QCoreApplication::processEvents();
-        const QString path = QDir(dir).filePath(QString::fromLatin1(shot.file));
-        if (!window.grab().save(path)) {
-            std::fprintf(stderr, "error: cannot write %s\n", qPrintable(path));
-            ok = false;
-        } else {
-            std::fprintf(stdout, "%s\n", qPrintable(path));
         }
+        QCoreApplication::processEvents();
+        ok = save(window.grab(), dir, shot.file) && ok;
     }
+    window.tabs()->setCurrentIndex(MainWindow::MonitorTab);
+    auto* model = window.pipelineModel();
+    const QString pipeline = model->rowOf(kShotPipeline) >= 0 ? QString::fromLatin1(kShotPipeline)
+                                                              : model->nameAt(0);
+    std::unique_ptr<sluice::ui::OffsetsDialog> dialog(window.makeOffsetsDialog(pipeline));
+    if (!dialog) {
+        std::fprintf(stderr, "error: no pipeline for the offsets dialog\n");
+        return false;
+    }
+    dialog->setMode(sluice::ui::OffsetsDialog::Mode::Shift);
+    dialog->setShift(-100);
+    dialog->show();
+    QCoreApplication::processEvents();
+    ok = save(dialog->grab(), dir, "offsets.png") && ok;
     return ok;
 }
 
@@ -73,8 +98,8 @@ int main(int argc, char** argv) {
                                    QStringLiteral("DIR"));
     const QCommandLineOption screenshots(
         QStringLiteral("screenshots"),
-        QStringLiteral("Write a PNG of each main view into DIR after a "
-                       "few seconds, then exit."),
+        QStringLiteral("Write a PNG of each main view (monitor, tables, console, designer, "
+                       "offsets) into DIR after a few seconds, then exit."),
         QStringLiteral("DIR"));
     parser.addOptions({demo, store, screenshots});
     parser.process(app);
@@ -115,10 +140,13 @@ int main(int argc, char** argv) {
                 if (*done)
                     return;
                 *done = true;
-                QCoreApplication::exit(grabTabs(window, shotDir) ? 0 : 1);
+                QCoreApplication::exit(grabViews(window, shotDir) ? 0 : 1);
             };
             QObject::connect(console, &sluice::ui::ConsoleView::finished, &window, finish);
             QTimer::singleShot(kConsoleTimeoutMs, &window, finish);
+            const int row = window.pipelineModel()->rowOf(QString::fromLatin1(kShotPipeline));
+            if (row >= 0)
+                window.pipelineView()->selectRow(row);
             window.tabs()->setCurrentIndex(sluice::ui::MainWindow::ConsoleTab);
             console->setSql(QString::fromLatin1(kScreenshotQuery));
             if (!console->run())

@@ -258,6 +258,31 @@ Status PipelineCatalog::drop(const std::string& name) {
     return tx.commit();
 }
 
+Status PipelineCatalog::setLayout(const std::string& name, const std::string& layoutJson) {
+    auto up = Stmt::prepare(m_db, "UPDATE " + table("pipeline_defs") +
+                                      " SET layout = ?2 WHERE name = ?1");
+    if (!up.ok())
+        return up.status();
+    up->bind(1, name).bind(2, layoutJson);
+    SLUICE_TRY(up->run());
+    if (sqlite3_changes(m_db) == 0)
+        return Status(ErrorCode::NotFound, "pipeline '" + name + "' does not exist");
+    return {};
+}
+
+Result<std::string> PipelineCatalog::layout(const std::string& name) {
+    auto q = Stmt::prepare(m_db, "SELECT layout FROM " + table("pipeline_defs") + " WHERE name = ?1");
+    if (!q.ok())
+        return q.status();
+    q->bind(1, name);
+    auto r = q->step();
+    if (!r.ok())
+        return r.status();
+    if (!*r)
+        return Status(ErrorCode::NotFound, "pipeline '" + name + "' does not exist");
+    return q->text(0);
+}
+
 Result<std::map<int32_t, CursorRow>> PipelineCatalog::cursors(const std::string& name) {
     auto q = Stmt::prepare(m_db, "SELECT partition_id, earliest, latest, cursor, successful_cursor FROM " +
                                      table("cursors") + " WHERE pipeline = ?1 ORDER BY partition_id");

@@ -82,6 +82,12 @@ public:
     Status saveSpec(const std::string& name, const sql::PipelineSpec& spec);
     Status drop(const std::string& name);
 
+    // The designer's drawing of the pipeline (an opaque JSON text kept with the definition);
+    // CREATE OR REPLACE keeps it, DROP removes it. "" when none was saved. Neither bumps the
+    // generation. Errors: NotFound (no such pipeline).
+    Status setLayout(const std::string& name, const std::string& layoutJson);
+    Result<std::string> layout(const std::string& name);
+
     Result<std::map<int32_t, CursorRow>> cursors(const std::string& name);
     // Sets cursors directly (only when no runner runs the pipeline).
     Status setCursors(const std::string& name, const std::map<int32_t, int64_t>& offsets);

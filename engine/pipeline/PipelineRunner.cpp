@@ -9,9 +9,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <future>
 #include <limits>
 #include <mutex>
-#include <set>
 #include <thread>
 
 namespace sluice::pipeline {
@@ -40,6 +40,66 @@ bool skipsParserErrors(sql::ErrorPolicy p) {
            p == sql::ErrorPolicy::Ignore;
 }
 
+// The messages of one partition in a batch, in offset order.
+struct PartitionMessages {
+    int32_t partition = -1;
+    std::vector<KafkaMessage> messages;
+};
+// A batch's messages grouped by partition, groups in partition order.
+using Batch = std::vector<PartitionMessages>;
+
+// A planned and built batch: everything its rows point into (message bytes, arena, transform
+// output) and what the loader needs, copied so that the loader never reads the RowBuilder or
+// the spec, which the runner thread may replace meanwhile.
+struct PreparedBatch {
+    int64_t batchId = 0;
+    bool recovered = false; // planned by an earlier run
+    Batch batch;
+    std::vector<BatchRange> ranges;
+    std::vector<ShardRows> shards;
+    TextArena arena;
+    std::vector<std::string> keep;
+    std::string table;
+    std::vector<std::string> columns;
+    std::string conflict;
+    bool reference = false;
+    bool wroteAny = false; // some shard committed rows of this batch in this run
+    Clock::time_point start;
+    double extractSeconds = 0;
+    double transformSeconds = 0;
+    double loadSeconds = 0;
+
+    // Empties it for the next batch, keeping the shards' capacity.
+    void reset(size_t shardCount) {
+        batchId = 0;
+        recovered = false;
+        batch.clear();
+        ranges.clear();
+        shards.resize(shardCount);
+        for (auto& s : shards)
+            s.clear();
+        arena.clear();
+        keep.clear();
+        wroteAny = false;
+        extractSeconds = transformSeconds = loadSeconds = 0;
+    }
+};
+
+// Per-partition state of collect(); found by a scan from the last hit, since messages arrive in
+// runs of one partition.
+struct CollectSlot {
+    int32_t partition = -1;
+    int64_t* position = nullptr; // positions[partition]
+    int64_t taken = 0;           // messages of this partition in the batch
+    int group = -1;              // its index in the batch, -1 while it has none
+    bool capped = false;         // reached its per-batch limit
+    bool reseeked = false;       // re-seeked this round: the rest of the round is stale
+};
+
+// Collecting for one interval also ends a batch while messages keep coming (a poll then never
+// comes back empty); with BATCH_INTERVAL 0 this is the longest a batch collects.
+constexpr std::chrono::milliseconds kMinCollect{500};
+
 } // namespace
 
 struct PipelineRunner::Impl {
@@ -65,10 +125,17 @@ struct PipelineRunner::Impl {
     std::map<int32_t, int64_t> cursors;       // committed next offsets
     std::map<int32_t, int64_t> positions;     // next offset to accept from the consumer
     std::map<int32_t, std::pair<int64_t, int64_t>> watermarks;
+    std::map<int32_t, int64_t> planEnds;      // end of the last planned range: the next one starts here
     std::vector<KafkaMessage> carry;          // read but not yet in a batch
     std::vector<source::PartitionEvent> pendingEvents; // to handle at the next batch boundary
     Clock::time_point lastMetadata{};
     int64_t batchesRun = 0;
+    // The loader: at most one batch in flight (built, its shard commits running on inFlightLoad)
+    // and one spare set of buffers. Declared after the writers and the batch it uses, so the
+    // future (which waits for the task) is destroyed before them.
+    std::unique_ptr<PreparedBatch> spare;
+    std::unique_ptr<PreparedBatch> inFlight;
+    std::future<Status> inFlightLoad;
 
     // librdkafka 2.0.2 can hand out messages prefetched under a previous assignment after a
     // re-assignment (seen on the mock broker), which would look like a gap in the offsets. A
@@ -144,14 +211,20 @@ struct PipelineRunner::Impl {
         if (!force && secondsSince(lastMetadata) < 2.0)
             return {};
         lastMetadata = Clock::now();
+        // The broker being away is not the pipeline's failure: it stalls (the monitor shows
+        // the reason) and carries on when the broker answers again.
+        auto stalled = [&](const Status& st) {
+            setSnapshot([&](PipelineSnapshot& s) { s.lastError = "waiting for the broker: " + st.message(); });
+            return Status();
+        };
         auto parts = source->partitions(5000);
         if (!parts.ok())
-            return parts.status();
+            return stalled(parts.status());
         std::map<int32_t, std::pair<int64_t, int64_t>> wm;
         for (int32_t p : *parts) {
             auto w = source->queryWatermarks(p, 5000);
             if (!w.ok())
-                return w.status();
+                return stalled(w.status());
             wm[p] = {w->low, w->high};
         }
         watermarks = wm;
@@ -172,9 +245,34 @@ struct PipelineRunner::Impl {
         return {};
     }
 
+    // Pipelining (exactly-once argument). The runner thread extracts, plans and builds batch N
+    // while a loader task writes batch N-1 to the shards; only the runner thread touches the
+    // catalog, the source, the cursors and the builder. The per-batch order stays
+    // plan -> shard commits -> catalog commit, and across batches:
+    //   (a) batches are planned in id order, and N's range of a partition starts where the last
+    //       planned range of that partition ended (planEnds), i.e. at the committed cursor once
+    //       every earlier batch has committed;
+    //   (b) N's shard commits start only after N-1 committed in the catalog (finishInFlight()
+    //       runs before launch()), so at most one batch is ever between "planned" and
+    //       "committed" on the shards, and a shard marker of a batch below N always belongs to
+    //       a batch that succeeded (ShardWriter prunes those);
+    //   (c) batches commit in id order, on the runner thread.
+    // What a crash can leave: N-1 planned (shards partly committed) and N planned (no shard
+    // touched, by (b)). Recovery redoes planned batches in id order and redoes a plan only if
+    // each of its ranges starts at its partition's committed cursor, or if some shard already
+    // holds its marker (then it must be completed). N-1 starts at the cursors, is redone and
+    // committed; N then starts at the new cursors and is redone. A plan whose predecessor failed
+    // (its ranges start past the cursors) holds no marker, by (b), and is dropped: its offsets
+    // are still ahead of the cursors, so they are read again, never skipped. Anything that
+    // moves cursors or positions (offset requests, lost ranges, new partitions, a reload of the
+    // pipeline) first finishes the batch in flight, and a failed batch fails the one planned
+    // after it, so every path ends with plans that start at the cursors or no plans at all.
+
     Status reassign() {
+        SLUICE_TRY(finishInFlight());
         carry.clear();
         positions = cursors;
+        planEnds = cursors;
         return source->assign(cursors);
     }
 
@@ -194,7 +292,7 @@ struct PipelineRunner::Impl {
         });
     }
 
-    // Applies a pending offset change at this batch boundary.
+    // Applies a pending offset change at this batch boundary, after the batch in flight.
     Status applyOffsetRequests() {
         while (true) {
             auto req = catalog->takeOffsetRequest(name);
@@ -202,6 +300,7 @@ struct PipelineRunner::Impl {
                 return req.status();
             if (!req->has_value())
                 return {};
+            SLUICE_TRY(finishInFlight());
             SLUICE_TRY(catalog->setCursors(name, **req));
             for (auto& [p, off] : **req)
                 cursors[p] = off;
@@ -210,6 +309,7 @@ struct PipelineRunner::Impl {
     }
 
     Status handleEvents(const std::vector<source::PartitionEvent>& events) {
+        SLUICE_TRY(finishInFlight()); // cursors move below: every planned batch commits first
         for (auto& e : events) {
             if (e.kind != source::PartitionEvent::Kind::OffsetOutOfRange) {
                 if (e.kind == source::PartitionEvent::Kind::Error) {
@@ -250,70 +350,103 @@ struct PipelineRunner::Impl {
     }
 
     // Collects the next batch's messages: waits for the batch interval when the previous batch
-    // was not full, stops at the per-partition and memory limits, and closes early once caught up.
-    Status collect(std::vector<KafkaMessage>& batch, bool& full, bool& caughtUp, Clock::time_point lastStart) {
+    // was not full, stops at the per-partition and memory limits, and closes early once caught
+    // up. Commits the batch in flight as soon as its load is done.
+    Status collect(Batch& batch, bool& full, bool& caughtUp, Clock::time_point lastStart) {
         batch.clear();
         full = false;
         caughtUp = false;
-        std::map<int32_t, int64_t> perPartition;
-        std::set<int32_t> capped; // partitions that reached their per-batch limit
+        std::vector<CollectSlot> slots;
+        auto resetSlots = [&] {
+            slots.clear();
+            for (auto& [p, pos] : positions)
+                slots.push_back(CollectSlot{p, &pos});
+        };
+        resetSlots();
+        size_t hint = 0;
+        auto slotOf = [&](int32_t p) -> CollectSlot* {
+            for (size_t k = 0; k < slots.size(); ++k) {
+                size_t i = hint + k < slots.size() ? hint + k : hint + k - slots.size();
+                if (slots[i].partition == p) {
+                    hint = i;
+                    return &slots[i];
+                }
+            }
+            return nullptr;
+        };
+        size_t cappedCount = 0;
+        size_t messages = 0;
         size_t bytes = 0;
         auto maxOffsets = spec.options.maxOffsetsPerBatchPartition > 0
                               ? spec.options.maxOffsetsPerBatchPartition
                               : std::numeric_limits<int64_t>::max();
-        auto maxParts = spec.options.maxPartitionsPerBatch > 0 ? spec.options.maxPartitionsPerBatch
-                                                               : std::numeric_limits<int64_t>::max();
+        auto maxParts = spec.options.maxPartitionsPerBatch > 0
+                            ? static_cast<size_t>(spec.options.maxPartitionsPerBatch)
+                            : std::numeric_limits<size_t>::max();
         std::vector<KafkaMessage> incoming = std::move(carry);
         carry.clear();
-        auto intervalEnd = lastStart + std::chrono::milliseconds(spec.options.batchIntervalMs);
+        const auto interval = std::chrono::milliseconds(std::max<int64_t>(0, spec.options.batchIntervalMs));
+        const auto intervalEnd = lastStart + interval;
+        const auto now = Clock::now();
+        const auto cutAt = intervalEnd > now ? intervalEnd : now + std::max<std::chrono::milliseconds>(interval, kMinCollect);
         std::vector<source::PartitionEvent> events;
         while (!stop.load()) {
+            SLUICE_TRY(pumpInFlight());
             bool reseek = false;
-            std::set<int32_t> reseeked;
             size_t accepted = 0;
             bool hadIncoming = !incoming.empty();
+            for (auto& s : slots)
+                s.reseeked = false;
             for (auto& m : incoming) {
                 int32_t p = m.partition();
-                auto pos = positions.find(p);
-                if (pos == positions.end() || reseeked.count(p))
+                CollectSlot* s = slotOf(p);
+                if (!s || s->reseeked)
                     continue;
-                if (full || capped.count(p)) {
+                if (full || s->capped) {
                     carry.push_back(std::move(m)); // checked when the next batch takes it
                     continue;
                 }
-                Accept a = classify(p, m.offset(), pos->second);
+                const int64_t offset = m.offset();
+                Accept a = classify(p, offset, *s->position);
                 if (a == Accept::Skip)
                     continue;
                 if (a == Accept::Reseek) {
-                    reseeked.insert(p);
+                    s->reseeked = true;
                     reseek = true;
                     continue;
                 }
-                if (batch.size() >= options.maxBatchMessages || bytes >= options.maxBatchBytes ||
+                if (messages >= options.maxBatchMessages || bytes >= options.maxBatchBytes ||
                     carry.size() >= options.maxBatchMessages) {
                     full = true;
                     carry.push_back(std::move(m));
                     continue;
                 }
-                bool newPartition = !perPartition.count(p);
-                if ((!newPartition && perPartition[p] >= maxOffsets) ||
-                    (newPartition && static_cast<int64_t>(perPartition.size()) >= maxParts)) {
+                bool newPartition = s->group < 0;
+                if ((!newPartition && s->taken >= maxOffsets) || (newPartition && batch.size() >= maxParts)) {
                     // This partition is done for this batch; the others may still fill up.
-                    capped.insert(p);
+                    s->capped = true;
+                    ++cappedCount;
                     carry.push_back(std::move(m));
-                    if (capped.size() >= positions.size())
+                    if (cappedCount >= slots.size())
                         full = true;
                     continue;
                 }
-                perPartition[p]++;
+                if (newPartition) {
+                    s->group = static_cast<int>(batch.size());
+                    batch.push_back(PartitionMessages{p, {}});
+                }
+                s->taken++;
                 bytes += m.value().size();
-                pos->second = m.offset() + 1;
-                batch.push_back(std::move(m));
+                *s->position = offset + 1;
+                batch[static_cast<size_t>(s->group)].messages.push_back(std::move(m));
+                ++messages;
                 ++accepted;
             }
             // A capped partition means a backlog: once the others stop adding, cut the batch
             // without waiting for the interval, and start the next one at once.
-            if (hadIncoming && accepted == 0 && !capped.empty() && !batch.empty())
+            if (hadIncoming && accepted == 0 && cappedCount > 0 && messages > 0)
+                full = true;
+            if (messages >= options.maxBatchMessages)
                 full = true;
             incoming.clear();
             if (reseek) {
@@ -324,48 +457,52 @@ struct PipelineRunner::Impl {
             }
             if (full)
                 break;
+            if (messages > 0 && Clock::now() >= cutAt)
+                break;
             if (!pendingEvents.empty()) {
                 // Lost ranges move cursors: handled at a batch boundary, after what was read.
-                if (!batch.empty())
+                if (messages > 0)
                     break;
                 SLUICE_TRY(handleEvents(pendingEvents));
                 pendingEvents.clear();
+                resetSlots();
             }
             events.clear();
-            size_t room = options.maxBatchMessages - batch.size();
+            size_t room = options.maxBatchMessages - messages;
             SLUICE_TRY(source->poll(incoming, std::min<size_t>(room, 10000), 50, events));
             for (auto& e : events)
                 if (e.kind != source::PartitionEvent::Kind::PartitionEof)
                     pendingEvents.push_back(e);
             if (!incoming.empty())
                 continue;
-            if (incoming.empty()) {
-                bool atEnd = true;
-                for (auto& [p, pos] : positions) {
-                    int64_t hw = source->cachedHighWatermark(p);
-                    auto it = watermarks.find(p);
-                    if (it != watermarks.end())
-                        hw = std::max(hw, it->second.second);
-                    if (hw > pos)
-                        atEnd = false;
-                }
-                caughtUp = atEnd;
-                if (!batch.empty() && !capped.empty()) {
-                    full = true;
+            bool atEnd = true;
+            for (auto& [p, pos] : positions) {
+                int64_t hw = source->cachedHighWatermark(p);
+                auto it = watermarks.find(p);
+                if (it != watermarks.end())
+                    hw = std::max(hw, it->second.second);
+                if (hw > pos)
+                    atEnd = false;
+            }
+            caughtUp = atEnd;
+            if (messages > 0 && cappedCount > 0) {
+                full = true;
+                break;
+            }
+            if (messages > 0 && Clock::now() >= intervalEnd)
+                break;
+            if (messages == 0 && options.stopWhenCaughtUp && atEnd)
+                break;
+            if (messages == 0) {
+                SLUICE_TRY(refreshPartitions(false));
+                SLUICE_TRY(applyOffsetRequests());
+                resetSlots(); // positions may have been reassigned
+                if (reloadNeeded())
                     break;
-                }
-                if (!batch.empty() && Clock::now() >= intervalEnd)
-                    break;
-                if (batch.empty() && options.stopWhenCaughtUp && atEnd)
-                    break;
-                if (batch.empty()) {
-                    SLUICE_TRY(refreshPartitions(false));
-                    SLUICE_TRY(applyOffsetRequests());
-                    if (reloadNeeded())
-                        break;
-                }
             }
         }
+        std::sort(batch.begin(), batch.end(),
+                  [](const PartitionMessages& a, const PartitionMessages& b) { return a.partition < b.partition; });
         return {};
     }
 
@@ -374,34 +511,36 @@ struct PipelineRunner::Impl {
         return row.ok() && row->has_value() && (*row)->generation != generation;
     }
 
-    // Builds the rows of a batch. Messages must be grouped by partition in offset order.
-    Status buildRows(int64_t batchId, const std::vector<KafkaMessage>& batch, std::vector<BatchRange>& ranges,
-                     std::vector<ShardRows>& shards, TextArena& arena, std::vector<std::string>& keep,
-                     double& transformSeconds) {
-        for (auto& s : shards)
+    // Builds the rows of a prepared batch (ranges set; their rows and bytes are recounted).
+    Status buildRows(PreparedBatch& b, double& transformSeconds) {
+        for (auto& s : b.shards)
             s.clear();
-        arena.clear();
-        keep.clear();
+        b.arena.clear();
+        b.keep.clear();
         std::map<int32_t, size_t> rangeIndex;
-        for (size_t i = 0; i < ranges.size(); ++i) {
-            ranges[i].rows = 0;
-            ranges[i].bytes = 0;
-            rangeIndex[ranges[i].partition] = i;
+        for (size_t i = 0; i < b.ranges.size(); ++i) {
+            b.ranges[i].rows = 0;
+            b.ranges[i].bytes = 0;
+            rangeIndex[b.ranges[i].partition] = i;
         }
+        const int64_t batchId = b.batchId;
         bool skipErrors = skipsParserErrors(spec.errorPolicy);
         if (spec.transform) {
-            std::map<int32_t, std::string> inputs;
-            for (auto& m : batch) {
-                transform::appendFramed(inputs[m.partition()], m.value());
-                ranges[rangeIndex[m.partition()]].bytes += static_cast<int64_t>(m.value().size());
-            }
-            for (auto& [p, input] : inputs) {
+            for (auto& g : b.batch) {
+                if (g.messages.empty())
+                    continue;
+                BatchRange& r = b.ranges[rangeIndex[g.partition]];
+                const int32_t p = g.partition;
+                std::string input;
+                for (auto& m : g.messages) {
+                    transform::appendFramed(input, m.value());
+                    r.bytes += static_cast<int64_t>(m.value().size());
+                }
                 auto t0 = Clock::now();
                 transform::TransformOutput failed;
                 auto out = transform::runTransform(*spec.transform, input, options.transformTimeout,
                                                    store->dir(), &failed);
                 transformSeconds += secondsSince(t0);
-                BatchRange& r = ranges[rangeIndex[p]];
                 if (!out.ok()) {
                     ErrorRecord rec;
                     rec.code = static_cast<int>(out.status().code());
@@ -414,10 +553,10 @@ struct PipelineRunner::Impl {
                     (void)catalog->recordError(name, rec);
                     return Status(out.status().code(), out.status().message(), {name, p, r.start});
                 }
-                keep.push_back(std::move(out->stdoutData));
+                b.keep.push_back(std::move(out->stdoutData));
                 MessageMeta meta{p, r.end - 1, -1, {}, spec.topic, batchId};
                 size_t added = 0;
-                Status st = builder->add(keep.back(), meta, shards, arena, added);
+                Status st = builder->add(b.keep.back(), meta, b.shards, b.arena, added);
                 if (!st.ok()) {
                     ErrorRecord rec;
                     rec.code = static_cast<int>(ErrorCode::Parse);
@@ -426,7 +565,7 @@ struct PipelineRunner::Impl {
                     rec.partition = p;
                     rec.earliestOffset = r.start;
                     rec.latestOffset = r.end;
-                    rec.loadDataLine = keep.back().substr(0, 4096);
+                    rec.loadDataLine = b.keep.back().substr(0, 4096);
                     (void)catalog->recordError(name, rec);
                     return Status(ErrorCode::Parse, rec.message, {name, p, r.start});
                 }
@@ -434,49 +573,55 @@ struct PipelineRunner::Impl {
             }
             return {};
         }
-        for (auto& m : batch) {
-            BatchRange& r = ranges[rangeIndex[m.partition()]];
-            r.bytes += static_cast<int64_t>(m.value().size());
-            MessageMeta meta{m.partition(), m.offset(), m.timestampMs(), m.key(), spec.topic, batchId};
-            size_t added = 0;
-            Status st = builder->add(m.value(), meta, shards, arena, added);
-            if (!st.ok()) {
-                ErrorRecord rec;
-                rec.code = static_cast<int>(ErrorCode::Parse);
-                rec.type = skipErrors ? "Warning" : "Error";
-                rec.message = "partition " + std::to_string(m.partition()) + " offset " +
-                              std::to_string(m.offset()) + ": " + st.message() +
-                              (skipErrors ? " (skipped: SKIP PARSER ERRORS)" : "");
-                rec.loadDataLine = std::string(m.value().substr(0, 4096));
-                rec.batchId = batchId;
-                rec.partition = m.partition();
-                rec.earliestOffset = m.offset();
-                rec.latestOffset = m.offset() + 1;
-                (void)catalog->recordError(name, rec);
-                if (!skipErrors)
-                    return Status(ErrorCode::Parse, rec.message, {name, m.partition(), m.offset()});
+        const bool fullMeta = builder->usesMessageMeta();
+        for (auto& g : b.batch) {
+            if (g.messages.empty())
                 continue;
+            BatchRange& r = b.ranges[rangeIndex[g.partition]];
+            for (auto& m : g.messages) {
+                const std::string_view value = m.value();
+                const int64_t offset = m.offset();
+                r.bytes += static_cast<int64_t>(value.size());
+                MessageMeta meta{g.partition, offset, fullMeta ? m.timestampMs() : -1,
+                                 fullMeta ? m.key() : std::string_view(), spec.topic, batchId};
+                size_t added = 0;
+                Status st = builder->add(value, meta, b.shards, b.arena, added);
+                if (!st.ok()) {
+                    ErrorRecord rec;
+                    rec.code = static_cast<int>(ErrorCode::Parse);
+                    rec.type = skipErrors ? "Warning" : "Error";
+                    rec.message = "partition " + std::to_string(g.partition) + " offset " +
+                                  std::to_string(offset) + ": " + st.message() +
+                                  (skipErrors ? " (skipped: SKIP PARSER ERRORS)" : "");
+                    rec.loadDataLine = std::string(value.substr(0, 4096));
+                    rec.batchId = batchId;
+                    rec.partition = g.partition;
+                    rec.earliestOffset = offset;
+                    rec.latestOffset = offset + 1;
+                    (void)catalog->recordError(name, rec);
+                    if (!skipErrors)
+                        return Status(ErrorCode::Parse, rec.message, {name, g.partition, offset});
+                    continue;
+                }
+                r.rows += static_cast<int64_t>(added);
             }
-            r.rows += static_cast<int64_t>(added);
         }
         return {};
     }
 
-    // Step 3 for every shard with rows, in parallel. wroteAny reports whether any shard changed.
-    Status writeShards(int64_t batchId, const std::vector<ShardRows>& shards, bool& wroteAny) {
-        std::vector<Status> results(shards.size());
-        std::vector<int> wrote(shards.size(), 0);
+    // Step 3 for every shard with rows, in parallel, one thread per shard. Runs on the loader
+    // task or the runner thread; reads only b and the writers (used by one task at a time).
+    Status writeShards(PreparedBatch& b) {
+        const size_t n = b.shards.size();
+        std::vector<Status> results(n);
+        std::vector<int> wrote(n, 0);
         std::vector<std::thread> threads;
-        const auto& cols = builder->targetColumns();
-        std::string conflict = conflictClause(spec.errorPolicy);
-        const std::string& table = builder->table().name;
-        bool reference = builder->table().kind == store::TableKind::Reference;
-        for (size_t i = 0; i < shards.size(); ++i) {
-            const ShardRows& rows = reference ? shards[0] : shards[i];
+        for (size_t i = 0; i < n; ++i) {
+            const ShardRows& rows = b.reference ? b.shards[0] : b.shards[i];
             if (rows.rows == 0)
                 continue;
             threads.emplace_back([&, i, rowsPtr = &rows] {
-                auto r = writers[i]->commit(name, batchId, table, cols, conflict, *rowsPtr);
+                auto r = writers[i]->commit(name, b.batchId, b.table, b.columns, b.conflict, *rowsPtr);
                 if (!r.ok())
                     results[i] = r.status();
                 else
@@ -485,138 +630,243 @@ struct PipelineRunner::Impl {
         }
         for (auto& t : threads)
             t.join();
-        wroteAny = false;
-        for (size_t i = 0; i < shards.size(); ++i) {
-            wroteAny |= wrote[i] != 0;
+        for (size_t i = 0; i < n; ++i) {
+            b.wroteAny |= wrote[i] != 0;
             if (!results[i].ok())
                 return Status(results[i].code(), "shard " + std::to_string(i) + ": " + results[i].message());
         }
         return {};
     }
 
-    // Runs one batch through plan, build, write and commit, with retries. For a recovered batch
-    // batchId and ranges come from the catalog.
-    Status runBatch(std::vector<KafkaMessage>& batch, int64_t batchId, std::vector<BatchRange> ranges,
-                    double extractSeconds) {
-        auto start = Clock::now();
-        double startWall = store::nowSeconds();
-        if (ranges.empty()) {
-            std::map<int32_t, BatchRange> byPart;
-            for (auto& m : batch) {
-                auto& r = byPart[m.partition()];
-                if (r.end == 0 && r.start == 0) {
-                    r.partition = m.partition();
-                    r.start = cursors[m.partition()];
-                }
-                r.end = m.offset() + 1;
-            }
-            for (auto& [p, r] : byPart) {
-                if (batch.size() && r.start < r.end) {
+    bool anyShardHasMarker(int64_t batchId) {
+        for (auto& w : writers) {
+            auto h = w->hasMarker(batchId);
+            if (h.ok() && *h)
+                return true;
+        }
+        return false;
+    }
+
+    std::unique_ptr<PreparedBatch> takeBuffers() {
+        std::unique_ptr<PreparedBatch> b = spare ? std::move(spare) : std::make_unique<PreparedBatch>();
+        b->reset(static_cast<size_t>(store->shardCount()));
+        return b;
+    }
+
+    // Steps 1 and 2: plans a new batch (b.ranges empty; b.batch not empty) or takes a recovered
+    // one as planned (b.batchId and b.ranges set), then builds its rows, with retries.
+    Status prepareBatch(PreparedBatch& b) {
+        b.start = Clock::now();
+        if (b.ranges.empty()) {
+            double startWall = store::nowSeconds();
+            for (auto& g : b.batch) {
+                BatchRange r;
+                r.partition = g.partition;
+                auto pe = planEnds.find(g.partition);
+                r.start = pe != planEnds.end() ? pe->second : cursors[g.partition];
+                r.end = g.messages.back().offset() + 1;
+                const int64_t first = g.messages.front().offset();
+                if (first > r.start) {
                     // Offsets the broker did not deliver inside the range (compaction or
                     // transaction markers) are fine; a gap at the start is reported.
-                    auto first = std::find_if(batch.begin(), batch.end(),
-                                              [&](const KafkaMessage& m) { return m.partition() == p; });
-                    if (first != batch.end() && first->offset() > r.start) {
-                        ErrorRecord rec;
-                        rec.type = "Warning";
-                        rec.message = "offsets [" + std::to_string(r.start) + ", " +
-                                      std::to_string(first->offset()) + ") of partition " +
-                                      std::to_string(p) + " were not delivered by the broker";
-                        rec.partition = p;
-                        rec.earliestOffset = r.start;
-                        rec.latestOffset = first->offset();
-                        (void)catalog->recordError(name, rec);
-                    }
+                    ErrorRecord rec;
+                    rec.type = "Warning";
+                    rec.message = "offsets [" + std::to_string(r.start) + ", " + std::to_string(first) +
+                                  ") of partition " + std::to_string(g.partition) +
+                                  " were not delivered by the broker";
+                    rec.partition = g.partition;
+                    rec.earliestOffset = r.start;
+                    rec.latestOffset = first;
+                    (void)catalog->recordError(name, rec);
                 }
-                ranges.push_back(r);
+                b.ranges.push_back(r);
             }
-            auto id = catalog->planBatch(name, ranges, startWall);
+            auto id = catalog->planBatch(name, b.ranges, startWall);
             if (!id.ok())
                 return id.status();
-            batchId = *id;
+            b.batchId = *id;
+            for (auto& r : b.ranges)
+                planEnds[r.partition] = r.end;
         }
-        std::vector<ShardRows> shards(static_cast<size_t>(store->shardCount()));
-        TextArena arena;
-        std::vector<std::string> keep;
+        b.table = builder->table().name;
+        b.columns = builder->targetColumns();
+        b.conflict = conflictClause(spec.errorPolicy);
+        b.reference = builder->table().kind == store::TableKind::Reference;
         int64_t maxRetries = std::max<int64_t>(0, spec.options.maxRetriesPerBatchPartition);
         Status last;
-        bool wroteAny = false;
         for (int64_t attempt = 0; attempt <= maxRetries; ++attempt) {
-            if (attempt > 0) {
-                auto backoff = std::chrono::milliseconds(std::min<int64_t>(5000, 100LL << std::min<int64_t>(attempt, 6)));
-                if (!sleepUnlessStopped(backoff))
-                    return Status(ErrorCode::Cancelled, "stopped while retrying batch " + std::to_string(batchId));
-            }
+            if (attempt > 0 && !sleepUnlessStopped(backoff(attempt)))
+                return Status(ErrorCode::Cancelled, "stopped while retrying batch " + std::to_string(b.batchId));
             double transformSeconds = 0;
-            last = buildRows(batchId, batch, ranges, shards, arena, keep, transformSeconds);
-            if (!last.ok())
-                continue;
-            auto loadStart = Clock::now();
-            bool wrote = false;
-            last = writeShards(batchId, shards, wrote);
-            wroteAny |= wrote;
-            if (!last.ok()) {
-                ErrorRecord rec;
-                rec.code = static_cast<int>(last.code());
-                rec.message = "batch " + std::to_string(batchId) + ": " + last.message();
-                rec.batchId = batchId;
-                (void)catalog->recordError(name, rec);
-                continue;
-            }
-            PipelineCatalog::BatchStats stats;
-            stats.extractorWait = extractSeconds;
-            stats.transformWait = transformSeconds;
-            stats.loadTime = secondsSince(loadStart);
-            stats.batchTime = secondsSince(start) + extractSeconds;
-            for (auto& r : ranges) {
-                stats.rows += r.rows;
-                stats.bytes += r.bytes;
-            }
-            std::map<int32_t, std::pair<int64_t, int64_t>> wm;
-            for (auto& r : ranges) {
-                auto it = watermarks.find(r.partition);
-                int64_t hw = std::max(source->cachedHighWatermark(r.partition),
-                                      it != watermarks.end() ? it->second.second : -1);
-                wm[r.partition] = {it != watermarks.end() ? it->second.first : 0, std::max(hw, r.end)};
-            }
-            last = catalog->commitBatch(name, batchId, ranges, stats, wm);
-            if (!last.ok())
-                continue;
-            for (auto& r : ranges) {
-                cursors[r.partition] = r.end;
-                watermarks[r.partition] = wm[r.partition];
-            }
-            ++batchesRun;
-            setSnapshot([&](PipelineSnapshot& s) {
-                s.batches++;
-                s.rows += stats.rows;
-                s.bytes += stats.bytes;
-                s.lastBatchSeconds = stats.batchTime;
-                s.lastExtractSeconds = stats.extractorWait;
-                s.lastTransformSeconds = stats.transformWait;
-                s.lastLoadSeconds = stats.loadTime;
-            });
-            publishPartitions();
-            return {};
-        }
-        setSnapshot([&](PipelineSnapshot& s) {
-            s.failedBatches++;
-            s.lastError = last.message();
-        });
-        if (!wroteAny) {
-            PipelineCatalog::BatchStats stats;
-            stats.batchTime = secondsSince(start);
-            (void)catalog->failBatch(batchId, stats);
+            last = buildRows(b, transformSeconds);
+            b.transformSeconds = transformSeconds;
+            if (last.ok())
+                return {};
         }
         return last;
     }
 
-    // Redoes batches that a previous run planned but did not finish, with the same ranges.
+    static std::chrono::milliseconds backoff(int64_t attempt) {
+        return std::chrono::milliseconds(std::min<int64_t>(5000, 100LL << std::min<int64_t>(attempt, 6)));
+    }
+
+    // Step 4 for a batch whose shard commits are done.
+    Status commitPrepared(PreparedBatch& b) {
+        PipelineCatalog::BatchStats stats;
+        stats.extractorWait = b.extractSeconds;
+        stats.transformWait = b.transformSeconds;
+        stats.loadTime = b.loadSeconds;
+        stats.batchTime = secondsSince(b.start) + b.extractSeconds;
+        for (auto& r : b.ranges) {
+            stats.rows += r.rows;
+            stats.bytes += r.bytes;
+        }
+        std::map<int32_t, std::pair<int64_t, int64_t>> wm;
+        for (auto& r : b.ranges) {
+            auto it = watermarks.find(r.partition);
+            int64_t hw = std::max(source->cachedHighWatermark(r.partition),
+                                  it != watermarks.end() ? it->second.second : -1);
+            wm[r.partition] = {it != watermarks.end() ? it->second.first : 0, std::max(hw, r.end)};
+        }
+        SLUICE_TRY(catalog->commitBatch(name, b.batchId, b.ranges, stats, wm));
+        for (auto& r : b.ranges) {
+            cursors[r.partition] = r.end;
+            watermarks[r.partition] = wm[r.partition];
+        }
+        ++batchesRun;
+        setSnapshot([&](PipelineSnapshot& s) {
+            s.batches++;
+            s.rows += stats.rows;
+            s.bytes += stats.bytes;
+            s.lastBatchSeconds = stats.batchTime;
+            s.lastExtractSeconds = stats.extractorWait;
+            s.lastTransformSeconds = stats.transformWait;
+            s.lastLoadSeconds = stats.loadTime;
+        });
+        publishPartitions();
+        return {};
+    }
+
+    // Marks a planned batch failed, unless some shard applied it (then it must stay planned and
+    // be completed by recovery, or the rows it loaded would be loaded again under a new batch).
+    void failPlanned(PreparedBatch& b, const Status& why) {
+        if (b.batchId == 0)
+            return;
+        if (!why.ok())
+            setSnapshot([&](PipelineSnapshot& s) {
+                s.failedBatches++;
+                s.lastError = why.message();
+            });
+        if (b.wroteAny || anyShardHasMarker(b.batchId))
+            return;
+        PipelineCatalog::BatchStats stats;
+        stats.batchTime = secondsSince(b.start);
+        (void)catalog->failBatch(b.batchId, stats);
+    }
+
+    // Finishes a batch whose shard load returned loadStatus: retries the load (rows are kept) and
+    // the catalog commit up to MAX_RETRIES_PER_BATCH_PARTITION times.
+    Status completeBatch(PreparedBatch& b, Status loadStatus) {
+        int64_t maxRetries = std::max<int64_t>(0, spec.options.maxRetriesPerBatchPartition);
+        Status last = loadStatus;
+        bool loaded = loadStatus.ok();
+        for (int64_t attempt = 0;; ++attempt) {
+            if (attempt > 0) {
+                if (!sleepUnlessStopped(backoff(attempt)))
+                    return Status(ErrorCode::Cancelled, "stopped while retrying batch " + std::to_string(b.batchId));
+                if (!loaded) {
+                    auto t0 = Clock::now();
+                    last = writeShards(b);
+                    b.loadSeconds = secondsSince(t0);
+                    loaded = last.ok();
+                }
+            }
+            if (!loaded) {
+                ErrorRecord rec;
+                rec.code = static_cast<int>(last.code());
+                rec.message = "batch " + std::to_string(b.batchId) + ": " + last.message();
+                rec.batchId = b.batchId;
+                (void)catalog->recordError(name, rec);
+            } else {
+                last = commitPrepared(b);
+                if (last.ok())
+                    return {};
+            }
+            if (attempt >= maxRetries)
+                break;
+        }
+        failPlanned(b, last);
+        return last;
+    }
+
+    // Starts step 3 of b on the loader task. The batch in flight must be finished first.
+    void launch(std::unique_ptr<PreparedBatch> b) {
+        PreparedBatch* raw = b.get();
+        inFlight = std::move(b);
+        inFlightLoad = std::async(std::launch::async, [this, raw] {
+            auto t0 = Clock::now();
+            Status st = writeShards(*raw);
+            raw->loadSeconds = secondsSince(t0);
+            if (st.ok())
+                raw->batch.clear(); // the rows are stored: free the messages off the runner thread
+            return st;
+        });
+    }
+
+    // Waits for the batch in flight and commits it (or fails it). No-op when none.
+    Status finishInFlight() {
+        if (!inFlight)
+            return {};
+        Status loadStatus = inFlightLoad.get();
+        std::unique_ptr<PreparedBatch> b = std::move(inFlight);
+        Status st = completeBatch(*b, loadStatus);
+        spare = std::move(b);
+        return st;
+    }
+
+    Status pumpInFlight() {
+        if (inFlight && inFlightLoad.wait_for(std::chrono::seconds(0)) == std::future_status::ready)
+            return finishInFlight();
+        return {};
+    }
+
+    // Runs a recovered batch start to end on this thread.
+    Status runRecovered(std::unique_ptr<PreparedBatch> b) {
+        Status st = prepareBatch(*b);
+        if (!st.ok()) {
+            if (st.code() != ErrorCode::Cancelled)
+                failPlanned(*b, st);
+            return st;
+        }
+        auto t0 = Clock::now();
+        Status loaded = writeShards(*b);
+        b->loadSeconds = secondsSince(t0);
+        st = completeBatch(*b, loaded);
+        spare = std::move(b);
+        return st;
+    }
+
+    // Redoes batches that a previous run planned but did not finish, with the same ranges, in
+    // id order (see "Pipelining" above for which plans are redone).
     Status recover() {
         auto planned = catalog->plannedBatches(name);
         if (!planned.ok())
             return planned.status();
         for (auto& [batchId, ranges] : *planned) {
+            auto committed = catalog->cursors(name);
+            if (!committed.ok())
+                return committed.status();
+            bool atCursors = true;
+            for (auto& r : ranges) {
+                auto it = committed->find(r.partition);
+                if (it == committed->end() || it->second.cursor != r.start)
+                    atCursors = false;
+            }
+            if (!atCursors && !anyShardHasMarker(batchId)) {
+                PipelineCatalog::BatchStats stats;
+                SLUICE_TRY(catalog->failBatch(batchId, stats));
+                continue;
+            }
             std::map<int32_t, int64_t> starts;
             std::map<int32_t, int64_t> ends;
             for (auto& r : ranges) {
@@ -624,7 +874,7 @@ struct PipelineRunner::Impl {
                 ends[r.partition] = r.end;
             }
             SLUICE_TRY(source->assign(starts));
-            std::vector<KafkaMessage> batch;
+            std::map<int32_t, std::vector<KafkaMessage>> byPartition;
             std::map<int32_t, int64_t> next = starts;
             auto deadline = Clock::now() + std::chrono::seconds(60);
             bool lost = false;
@@ -662,7 +912,7 @@ struct PipelineRunner::Impl {
                         continue;
                     }
                     next[p] = m.offset() + 1;
-                    batch.push_back(std::move(m));
+                    byPartition[p].push_back(std::move(m));
                 }
                 if (reseek) {
                     std::map<int32_t, int64_t> at;
@@ -674,18 +924,10 @@ struct PipelineRunner::Impl {
             }
             if (stop.load())
                 return Status(ErrorCode::Cancelled, "stopped");
-            std::stable_sort(batch.begin(), batch.end(), [](const KafkaMessage& a, const KafkaMessage& b) {
-                return a.partition() < b.partition();
-            });
             if (lost) {
                 // The data is gone. If no shard applied the batch, drop the plan and let the normal
                 // path report the lost range; otherwise say plainly what happened.
-                bool anyMarker = false;
-                for (auto& w : writers) {
-                    auto h = w->hasMarker(batchId);
-                    if (h.ok() && *h)
-                        anyMarker = true;
-                }
+                bool anyMarker = anyShardHasMarker(batchId);
                 ErrorRecord rec;
                 rec.batchId = batchId;
                 rec.message = anyMarker ? "batch " + std::to_string(batchId) +
@@ -695,13 +937,22 @@ struct PipelineRunner::Impl {
                                               " could not be redone: its data is no longer on the broker";
                 SLUICE_TRY(catalog->recordError(name, rec));
                 PipelineCatalog::BatchStats stats;
-                if (anyMarker)
+                if (anyMarker) {
                     SLUICE_TRY(catalog->commitBatch(name, batchId, ranges, stats, {}));
-                else
+                    for (auto& r : ranges)
+                        cursors[r.partition] = r.end;
+                } else {
                     SLUICE_TRY(catalog->failBatch(batchId, stats));
+                }
                 continue;
             }
-            SLUICE_TRY(runBatch(batch, batchId, ranges, 0));
+            auto b = takeBuffers();
+            b->batchId = batchId;
+            b->recovered = true;
+            b->ranges = ranges;
+            for (auto& [p, msgs] : byPartition)
+                b->batch.push_back(PartitionMessages{p, std::move(msgs)});
+            SLUICE_TRY(runRecovered(std::move(b)));
         }
         auto cur = catalog->cursors(name);
         if (!cur.ok())
@@ -730,12 +981,14 @@ struct PipelineRunner::Impl {
         SLUICE_TRY(recover());
         SLUICE_TRY(reassign());
         publishPartitions();
-        std::vector<KafkaMessage> batch;
+        Batch batch;
         auto lastStart = Clock::now() - std::chrono::hours(1);
         while (!stop.load()) {
-            if (options.limitBatches >= 0 && batchesRun >= options.limitBatches)
+            const int64_t started = batchesRun + (inFlight ? 1 : 0);
+            if (options.limitBatches >= 0 && started >= options.limitBatches)
                 break;
             if (reloadNeeded()) {
+                SLUICE_TRY(finishInFlight()); // it was built with the old definition
                 SLUICE_TRY(load());
                 continue;
             }
@@ -749,20 +1002,35 @@ struct PipelineRunner::Impl {
                 continue;
             }
             lastStart = full ? Clock::now() - std::chrono::hours(1) : t0;
-            std::stable_sort(batch.begin(), batch.end(), [](const KafkaMessage& a, const KafkaMessage& b) {
-                return a.partition() < b.partition();
-            });
-            Status st = runBatch(batch, 0, {}, secondsSince(t0));
+            auto next = takeBuffers();
+            next->batch = std::move(batch);
             batch.clear();
-            if (!st.ok())
-                return st;
+            next->extractSeconds = secondsSince(t0);
+            // Plan and build N while N-1 loads; then commit N-1, and only then load N.
+            Status built = prepareBatch(*next);
+            Status previous = finishInFlight();
+            if (!previous.ok()) {
+                failPlanned(*next, Status());
+                return previous;
+            }
+            if (!built.ok()) {
+                if (built.code() != ErrorCode::Cancelled)
+                    failPlanned(*next, built);
+                return built;
+            }
+            launch(std::move(next));
             SLUICE_TRY(applyOffsetRequests());
         }
-        return {};
+        return finishInFlight();
     }
 
     void threadMain() {
         Status st = run();
+        if (inFlight) { // run() failed elsewhere: the loaded batch still commits when it can
+            Status f = finishInFlight();
+            if (st.ok())
+                st = f;
+        }
         if (!st.ok() && st.code() != ErrorCode::Cancelled) {
             if (catalog) {
                 ErrorRecord rec;

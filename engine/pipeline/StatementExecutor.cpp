@@ -104,6 +104,13 @@ Result<ExecResult> StatementExecutor::executePipelineStatement(std::string_view 
             return Status(ErrorCode::NotFound, "pipeline '" + name + "' does not exist");
         return **row;
     };
+    // The definition of an existing pipeline, credentials included (never for display).
+    auto needSpec = [&](const std::string& name) -> Result<sql::PipelineSpec> {
+        auto row = needPipeline(name);
+        if (!row.ok())
+            return row.status();
+        return PipelineCatalog::specOf(*row);
+    };
     return std::visit(
         Overloaded{
             [&](const sql::CreatePipeline& c) -> Result<ExecResult> {
@@ -160,10 +167,7 @@ Result<ExecResult> StatementExecutor::executePipelineStatement(std::string_view 
                 return ExecResult{};
             },
             [&](const sql::AlterOffsets& a) -> Result<ExecResult> {
-                auto row = needPipeline(a.name);
-                if (!row.ok())
-                    return row.status();
-                auto spec = PipelineCatalog::specOf(*row);
+                auto spec = needSpec(a.name);
                 if (!spec.ok())
                     return spec.status();
                 std::map<int32_t, int64_t> offsets;
@@ -194,10 +198,7 @@ Result<ExecResult> StatementExecutor::executePipelineStatement(std::string_view 
                 return r;
             },
             [&](const sql::AlterOptions& a) -> Result<ExecResult> {
-                auto row = needPipeline(a.name);
-                if (!row.ok())
-                    return row.status();
-                auto spec = PipelineCatalog::specOf(*row);
+                auto spec = needSpec(a.name);
                 if (!spec.ok())
                     return spec.status();
                 for (auto& [k, v] : a.values) {
@@ -221,10 +222,7 @@ Result<ExecResult> StatementExecutor::executePipelineStatement(std::string_view 
                 return ExecResult{};
             },
             [&](const sql::AlterTransform& a) -> Result<ExecResult> {
-                auto row = needPipeline(a.name);
-                if (!row.ok())
-                    return row.status();
-                auto spec = PipelineCatalog::specOf(*row);
+                auto spec = needSpec(a.name);
                 if (!spec.ok())
                     return spec.status();
                 if (!a.reload)
@@ -244,10 +242,7 @@ Result<ExecResult> StatementExecutor::executePipelineStatement(std::string_view 
                 return r;
             },
             [&](const sql::ShowCreatePipeline& s) -> Result<ExecResult> {
-                auto row = needPipeline(s.name);
-                if (!row.ok())
-                    return row.status();
-                auto spec = PipelineCatalog::specOf(*row);
+                auto spec = needSpec(s.name);
                 if (!spec.ok())
                     return spec.status();
                 ExecResult r;

@@ -1,18 +1,23 @@
 #pragma once
 // The Tables tab: the store's tables and a lazily loaded view of the chosen one.
 //
-// Rows come from `SELECT * FROM t LIMIT n OFFSET m` in pages of kPageSize on the browser's own
-// read session (GUI thread: pages are small). The view asks for more pages as it scrolls
-// (canFetchMore/fetchMore).
+// Rows come from `SELECT * FROM t [WHERE c LIKE '%text%'] [ORDER BY c] LIMIT n OFFSET m` in
+// pages of kPageSize on the browser's own read session (GUI thread: pages are small). The view
+// asks for more pages as it scrolls (canFetchMore/fetchMore). The filter line edit becomes the
+// WHERE clause (one column or any column), a header click the ORDER BY; Export writes every
+// row of the filtered, sorted table to CSV.
 
 #include "bridge/EngineBridge.h"
 
 #include <QAbstractTableModel>
+#include <QTimer>
 #include <QWidget>
 
 #include <memory>
 
+class QComboBox;
 class QLabel;
+class QLineEdit;
 class QListWidget;
 class QTableView;
 
@@ -22,6 +27,7 @@ class LazyTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
     static constexpr int kPageSize = 500;
+    static constexpr int kExportPageSize = 5000;
 
     using QAbstractTableModel::QAbstractTableModel;
 
@@ -29,6 +35,16 @@ public:
     void setTable(QuerySession* session, const QString& table);
     QString table() const { return m_table; }
     QString lastError() const { return m_error; }
+    QStringList columns() const { return m_columns; }
+    // Rows whose `column` (-1: any column) contains `text` (LIKE, case-insensitive for ASCII);
+    // empty text: every row. Reloads from the first page.
+    void setFilter(int column, const QString& text);
+    // The statement without LIMIT/OFFSET, as the current filter and sort make it.
+    QString selectSql() const;
+    // Writes every row of selectSql() to `path` as CSV with a header line; false and *error.
+    bool exportCsv(const QString& path, QString* error);
+    void sort(int column, Qt::SortOrder order) override;
+    int sortColumn() const { return m_sortColumn; }
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -39,6 +55,7 @@ public:
 
 private:
     QueryResult page(qint64 offset);
+    void reload();
 
     QuerySession* m_session = nullptr;
     QString m_table;
@@ -46,6 +63,10 @@ private:
     QStringList m_columns;
     QVector<QVector<QVariant>> m_rows;
     bool m_atEnd = true;
+    int m_filterColumn = -1;
+    QString m_filterText;
+    int m_sortColumn = -1; // -1: no ORDER BY
+    Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
 };
 
 class TableBrowser : public QWidget {
@@ -60,6 +81,13 @@ public:
     LazyTableModel* model() const { return m_model; }
     QListWidget* tableList() const { return m_list; }
     QTableView* view() const { return m_view; }
+    QLineEdit* filterEdit() const { return m_filter; }
+    QComboBox* filterColumn() const { return m_filterColumn; }
+    // Applies the filter line edit and column now (typing applies it after a short pause).
+    void applyFilter();
+    // Asks for a file name (QFileDialog) and exports; exportTo() skips the dialog.
+    void exportCsv();
+    bool exportTo(const QString& path, QString* error);
 
 protected:
     void showEvent(QShowEvent* event) override;
@@ -68,6 +96,7 @@ private:
     void onStoreOpened();
     void onStoreClosed();
     void onTableChosen();
+    void updateHeader();
 
     EngineBridge* m_bridge;
     std::unique_ptr<QuerySession> m_session;
@@ -75,6 +104,9 @@ private:
     QTableView* m_view = nullptr;
     QLabel* m_header = nullptr;
     LazyTableModel* m_model = nullptr;
+    QComboBox* m_filterColumn = nullptr;
+    QLineEdit* m_filter = nullptr;
+    QTimer* m_filterDelay = nullptr;
 };
 
 } // namespace sluice::ui

@@ -1,5 +1,8 @@
 #include "console/ConsoleView.h"
 
+#include "console/SqlHighlighter.h"
+
+#include <QComboBox>
 #include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -22,6 +25,12 @@ ConsoleView::ConsoleView(EngineBridge* bridge, QWidget* parent)
     m_editor->setPlaceholderText(tr("SQL or pipeline statements, separated by ';'. "
                                     "Ctrl+Return runs the selection, or everything."));
     m_editor->setTabChangesFocus(false);
+    new SqlHighlighter(m_editor->document());
+    m_historyBox = new QComboBox(this);
+    m_historyBox->setPlaceholderText(tr("History"));
+    m_historyBox->setMinimumContentsLength(24);
+    m_historyBox->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_historyBox->setToolTip(tr("Earlier statements (Ctrl+Up / Ctrl+Down in the editor)"));
 
     m_runButton = new QPushButton(tr("Run"), this);
     m_runButton->setToolTip(tr("Run the selection, or everything (Ctrl+Return)"));
@@ -43,6 +52,7 @@ ConsoleView::ConsoleView(EngineBridge* bridge, QWidget* parent)
     buttons->addWidget(m_runButton);
     buttons->addWidget(m_cancelButton);
     buttons->addWidget(m_status, 1);
+    buttons->addWidget(m_historyBox);
 
     auto* top = new QWidget(this);
     auto* topLayout = new QVBoxLayout(top);
@@ -64,6 +74,16 @@ ConsoleView::ConsoleView(EngineBridge* bridge, QWidget* parent)
     auto* enterShortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_Enter), this);
     enterShortcut->setContext(Qt::WidgetWithChildrenShortcut);
     connect(enterShortcut, &QShortcut::activated, this, &ConsoleView::run);
+    for (const auto& [key, step] : {std::pair{Qt::Key_Up, -1}, std::pair{Qt::Key_Down, 1}}) {
+        auto* history = new QShortcut(QKeySequence(Qt::CTRL | key), m_editor);
+        history->setContext(Qt::WidgetShortcut);
+        connect(history, &QShortcut::activated, this, [this, step] { stepHistory(step); });
+    }
+    connect(m_historyBox, &QComboBox::activated, this, [this](int index) {
+        const QString sql = m_historyBox->itemData(index).toString();
+        m_historyIndex = int(m_history.lastIndexOf(sql));
+        m_editor->setPlainText(sql);
+    });
     connect(m_runButton, &QPushButton::clicked, this, &ConsoleView::run);
     connect(m_cancelButton, &QPushButton::clicked, this, &ConsoleView::cancel);
     connect(m_bridge, &EngineBridge::queryFinished, this, &ConsoleView::onQueryFinished);
@@ -99,6 +119,7 @@ bool ConsoleView::run() {
         setStatus(tr("No store is open: use File > Open Store..."), true);
         return false;
     }
+    remember(text.trimmed());
     m_pending = token;
     m_runButton->setEnabled(false);
     m_cancelButton->setEnabled(true);
@@ -109,6 +130,34 @@ bool ConsoleView::run() {
 void ConsoleView::cancel() {
     if (m_pending != 0)
         m_bridge->cancelSql();
+}
+
+void ConsoleView::remember(const QString& sql) {
+    m_history.removeAll(sql);
+    m_history.append(sql);
+    while (m_history.size() > 200)
+        m_history.removeFirst();
+    m_historyIndex = int(m_history.size());
+    m_draft.clear();
+    m_historyBox->clear();
+    for (auto it = m_history.crbegin(); it != m_history.crend(); ++it) {
+        QString label = it->simplified();
+        if (label.size() > 80)
+            label = label.left(77) + QStringLiteral("...");
+        m_historyBox->addItem(label, *it);
+    }
+    m_historyBox->setCurrentIndex(-1);
+}
+
+void ConsoleView::stepHistory(int step) {
+    if (m_history.isEmpty())
+        return;
+    if (m_historyIndex == m_history.size())
+        m_draft = m_editor->toPlainText();
+    m_historyIndex = std::clamp(m_historyIndex + step, 0, int(m_history.size()));
+    m_editor->setPlainText(m_historyIndex == m_history.size() ? m_draft
+                                                              : m_history.at(m_historyIndex));
+    m_editor->moveCursor(QTextCursor::End);
 }
 
 void ConsoleView::setStatus(const QString& text, bool error) {

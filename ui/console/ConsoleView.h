@@ -8,6 +8,7 @@
 
 #include <QWidget>
 
+class QComboBox;
 class QLabel;
 class QPlainTextEdit;
 class QPushButton;
@@ -31,6 +32,9 @@ public:
     QStandardItemModel* resultModel() const { return m_results; }
     QString statusText() const;
     bool lastFailed() const { return m_lastFailed; }
+    QStringList history() const { return m_history; }
+    // Puts the previous (step -1) or next (+1) history entry into the editor.
+    void stepHistory(int step);
 
 signals:
     void finished(bool ok);
@@ -38,6 +42,7 @@ signals:
 private:
     void onQueryFinished(const QueryResult& result);
     void setStatus(const QString& text, bool error);
+    void remember(const QString& sql);
 
     EngineBridge* m_bridge;
     QPlainTextEdit* m_editor = nullptr;
@@ -46,6 +51,10 @@ private:
     QLabel* m_status = nullptr;
     QTableView* m_view = nullptr;
     QStandardItemModel* m_results = nullptr;
+    QComboBox* m_historyBox = nullptr;
+    QStringList m_history; // oldest first
+    int m_historyIndex = 0; // == m_history.size(): the draft
+    QString m_draft;
     quint64 m_pending = 0;
     bool m_lastFailed = false;
 };

@@ -1,5 +1,6 @@
 #include "monitor/BatchLog.h"
 
+#include <QColor>
 #include <QDateTime>
 #include <QLocale>
 

@@ -90,10 +90,10 @@ MonitorView::MonitorView(EngineBridge* bridge, QWidget* parent)
     bar->addWidget(m_window);
     bar->addWidget(follow);
 
-    m_ratePlot = makePlot(tr("Throughput"), tr("rows/s"));
-    m_bytesPlot = makePlot(tr("Throughput"), tr("MB/s"));
-    m_lagPlot = makePlot(tr("Lag"), tr("messages"));
-    m_lagSecondsPlot = makePlot(tr("Lag"), tr("seconds behind"));
+    m_ratePlot = makePlot(tr("Throughput (rows/s)"), tr("rows/s"));
+    m_bytesPlot = makePlot(tr("Throughput (MB/s)"), tr("MB/s"));
+    m_lagPlot = makePlot(tr("Lag (messages)"), tr("messages"));
+    m_lagSecondsPlot = makePlot(tr("Lag (seconds behind)"), tr("seconds"));
     m_batchPlot = makePlot(tr("Batch time"), tr("seconds"));
     m_extractBars = new QCPBars(m_batchPlot->xAxis, m_batchPlot->yAxis);
     m_transformBars = new QCPBars(m_batchPlot->xAxis, m_batchPlot->yAxis);
@@ -121,7 +121,7 @@ MonitorView::MonitorView(EngineBridge* bridge, QWidget* parent)
     grid->setSpacing(4);
     grid->addWidget(m_ratePlot, 0, 0);
     grid->addWidget(m_bytesPlot, 0, 1);
-    grid->addWidget(m_batchPlot, 0, 2);
+    grid->addWidget(m_batchPlot, 0, 2, 2, 1);
     grid->addWidget(m_lagPlot, 1, 0);
     grid->addWidget(m_lagSecondsPlot, 1, 1);
     for (int c = 0; c < 3; ++c)
@@ -480,10 +480,18 @@ void MonitorView::redraw(bool immediately) {
     if (m_batchesDirty)
         rebuildBatchBars();
     const double now = nowSeconds();
+    // Following, the span grows with the history from kMinSpanSeconds up to the window.
+    double first = now;
+    for (const auto& s : m_series) {
+        if (!s.rate->data()->isEmpty())
+            first = std::min(first, s.rate->data()->constBegin()->key);
+    }
+    const double span = std::clamp(now - first, std::min(kMinSpanSeconds, m_windowSeconds),
+                                   m_windowSeconds);
     m_settingRange = true;
     for (QCustomPlot* plot : timePlots()) {
         if (m_follow)
-            plot->xAxis->setRange(now - m_windowSeconds, now);
+            plot->xAxis->setRange(now - span, now);
         const QCPRange keys = plot->xAxis->range();
         bool found = false;
         double upper = 0;

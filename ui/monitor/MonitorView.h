@@ -35,6 +35,7 @@ class MonitorView : public QWidget {
     Q_OBJECT
 public:
     static constexpr double kMaxWindowSeconds = 900;
+    static constexpr double kMinSpanSeconds = 30;
     static constexpr int kRedrawIntervalMs = 100; // at most 10 redraws a second
     static constexpr int kLogIntervalMs = 1000;
 

@@ -69,10 +69,20 @@ OffsetsDialog::OffsetsDialog(EngineBridge* bridge, const QString& pipeline, QWid
     timeLayout->addWidget(timeHint);
 
     m_options = new QStackedWidget(this);
-    m_options->addWidget(new QWidget(this)); // earliest
-    m_options->addWidget(new QWidget(this)); // latest
-    m_options->addWidget(m_shift);
-    m_options->addWidget(givenHint);
+    m_options->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
+    auto page = [this](QWidget* content) {
+        auto* w = new QWidget(this);
+        auto* l = new QVBoxLayout(w);
+        l->setContentsMargins(0, 0, 0, 0);
+        if (content)
+            l->addWidget(content);
+        l->addStretch(1);
+        return w;
+    };
+    m_options->addWidget(page(new QLabel(tr("Every partition from its earliest offset."), this)));
+    m_options->addWidget(page(new QLabel(tr("Every partition from its high watermark."), this)));
+    m_options->addWidget(page(m_shift));
+    m_options->addWidget(page(givenHint));
     m_options->addWidget(timePage);
 
     m_table = new QTableWidget(0, ColumnCount, this);
@@ -230,7 +240,9 @@ void OffsetsDialog::showPlan() {
         m_table->setItem(i, Earliest, cell(number(c.earliest)));
         m_table->setItem(i, Latest, cell(number(c.latest)));
         m_table->setItem(i, Before, cell(number(c.before)));
-        m_table->setItem(i, After, cell(QString::number(c.after), mode() == Mode::Given));
+        const bool editable = mode() == Mode::Given;
+        m_table->setItem(i, After,
+                         cell(editable ? QString::number(c.after) : number(c.after), editable));
         const qint64 n = c.reread();
         auto* change = cell(n > 0   ? tr("re-read %1").arg(number(n))
                             : n < 0 ? tr("skip %1").arg(number(-n))
