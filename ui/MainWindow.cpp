@@ -18,6 +18,7 @@
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStackedWidget>
@@ -45,8 +46,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_tabs->addTab(m_monitor, tr("Monitor"));
     m_tabs->addTab(m_tables, tr("Tables"));
     m_tabs->addTab(m_console, tr("Console"));
-    m_tabs->addTab(new designer::DesignerWidget([this] { return m_bridge->store(); }, this),
-                   tr("Designer"));
+    // In a scroll area: the designer's minimum width must not widen the whole window.
+    auto* designerArea = new QScrollArea(this);
+    designerArea->setWidgetResizable(true);
+    designerArea->setFrameShape(QFrame::NoFrame);
+    designerArea->setWidget(
+        new designer::DesignerWidget([this] { return m_bridge->store(); }, designerArea));
+    m_tabs->addTab(designerArea, tr("Designer"));
 
     auto* hint =
         new QLabel(tr("<h2>No store is open</h2>"

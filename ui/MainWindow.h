@@ -1,7 +1,7 @@
 #pragma once
 // The main window: composition only. Pipeline list (left dock), tabs Monitor / Tables /
-// Console / Designer, the offsets dialog, status bar totals, menus, and window geometry + recent stores in QSettings.
-// Behaviour lives in the views and in EngineBridge.
+// Console / Designer, the offsets dialog, status bar totals, menus, and window geometry + recent
+// stores in QSettings. Behaviour lives in the views and in EngineBridge.
 
 #include <QMainWindow>
 

@@ -218,14 +218,12 @@ Result<pipeline::PipelineSnapshot> snapshotOf(pipeline::Engine& engine, const st
 
 std::string pipelineSql(const std::string& name, const std::string& bootstrap, const std::string& topic,
                         int batchIntervalMs, const std::string& table) {
-    // PartitionEof events are turned off: PipelineRunner::collect drops the messages polled
-    // together with any partition event when its batch is not empty, so the drain would stall
-    // short of the end. SLUICE_BENCH_KAFKA_CONFIG (a flat JSON object of librdkafka properties)
-    // replaces this CONFIG for tuning runs.
+    // The engine's own librdkafka settings unless SLUICE_BENCH_KAFKA_CONFIG (a flat JSON object
+    // of librdkafka properties) gives a CONFIG for tuning runs.
     const char* env = std::getenv("SLUICE_BENCH_KAFKA_CONFIG");
-    const std::string config = env && *env ? env : R"({"enable.partition.eof": "false"})";
+    const std::string config = env && *env ? std::string(" CONFIG '") + env + "'" : std::string();
     return "CREATE PIPELINE " + name + " AS LOAD DATA KAFKA '" + bootstrap + "/" + topic + "'" +
-           " CONFIG '" + config + "'" +
+           config +
            " BATCH_INTERVAL " + std::to_string(batchIntervalMs) + " INTO TABLE " + table +
            " FIELDS TERMINATED BY ',' (id, user, amount, ts, note)";
 }

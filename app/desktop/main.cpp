@@ -62,8 +62,8 @@ bool grabViews(sluice::ui::MainWindow& window, const QString& dir) {
     }
     window.tabs()->setCurrentIndex(MainWindow::MonitorTab);
     auto* model = window.pipelineModel();
-    const QString pipeline = model->rowOf(kShotPipeline) >= 0 ? QString::fromLatin1(kShotPipeline)
-                                                              : model->nameAt(0);
+    const QString pipeline =
+        model->rowOf(kShotPipeline) >= 0 ? QString::fromLatin1(kShotPipeline) : model->nameAt(0);
     std::unique_ptr<sluice::ui::OffsetsDialog> dialog(window.makeOffsetsDialog(pipeline));
     if (!dialog) {
         std::fprintf(stderr, "error: no pipeline for the offsets dialog\n");

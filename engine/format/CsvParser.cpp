@@ -37,7 +37,10 @@ char unescape(char c) {
     }
 }
 
-bool startsWithAt(std::string_view text, size_t pos, std::string_view what) {
+// Inline for the usual one-byte terminators (called at every field end).
+inline bool startsWithAt(std::string_view text, size_t pos, std::string_view what) {
+    if (what.size() == 1)
+        return pos < text.size() && text[pos] == what[0];
     return !what.empty() && text.size() - pos >= what.size() &&
            std::memcmp(text.data() + pos, what.data(), what.size()) == 0;
 }

@@ -125,7 +125,7 @@ struct PipelineRunner::Impl {
     std::map<int32_t, int64_t> cursors;       // committed next offsets
     std::map<int32_t, int64_t> positions;     // next offset to accept from the consumer
     std::map<int32_t, std::pair<int64_t, int64_t>> watermarks;
-    std::map<int32_t, int64_t> planEnds;      // end of the last planned range: the next one starts here
+    std::map<int32_t, int64_t> planEnds;      // where the next planned range of a partition starts
     std::vector<KafkaMessage> carry;          // read but not yet in a batch
     std::vector<source::PartitionEvent> pendingEvents; // to handle at the next batch boundary
     Clock::time_point lastMetadata{};
@@ -385,10 +385,12 @@ struct PipelineRunner::Impl {
                             : std::numeric_limits<size_t>::max();
         std::vector<KafkaMessage> incoming = std::move(carry);
         carry.clear();
-        const auto interval = std::chrono::milliseconds(std::max<int64_t>(0, spec.options.batchIntervalMs));
+        const auto interval =
+            std::chrono::milliseconds(std::max<int64_t>(0, spec.options.batchIntervalMs));
         const auto intervalEnd = lastStart + interval;
         const auto now = Clock::now();
-        const auto cutAt = intervalEnd > now ? intervalEnd : now + std::max<std::chrono::milliseconds>(interval, kMinCollect);
+        const auto cutAt = intervalEnd > now ? intervalEnd
+                                             : now + std::max<std::chrono::milliseconds>(interval, kMinCollect);
         std::vector<source::PartitionEvent> events;
         while (!stop.load()) {
             SLUICE_TRY(pumpInFlight());
@@ -422,7 +424,8 @@ struct PipelineRunner::Impl {
                     continue;
                 }
                 bool newPartition = s->group < 0;
-                if ((!newPartition && s->taken >= maxOffsets) || (newPartition && batch.size() >= maxParts)) {
+                if ((!newPartition && s->taken >= maxOffsets) ||
+                    (newPartition && batch.size() >= maxParts)) {
                     // This partition is done for this batch; the others may still fill up.
                     s->capped = true;
                     ++cappedCount;
@@ -501,8 +504,9 @@ struct PipelineRunner::Impl {
                     break;
             }
         }
-        std::sort(batch.begin(), batch.end(),
-                  [](const PartitionMessages& a, const PartitionMessages& b) { return a.partition < b.partition; });
+        std::sort(batch.begin(), batch.end(), [](const PartitionMessages& a, const PartitionMessages& b) {
+            return a.partition < b.partition;
+        });
         return {};
     }
 
@@ -578,7 +582,11 @@ struct PipelineRunner::Impl {
             if (g.messages.empty())
                 continue;
             BatchRange& r = b.ranges[rangeIndex[g.partition]];
-            for (auto& m : g.messages) {
+            const size_t count = g.messages.size();
+            for (size_t i = 0; i < count; ++i) {
+                const KafkaMessage& m = g.messages[i];
+                if (i + 1 < count) // the payloads are cold: fetch the next one while parsing this
+                    __builtin_prefetch(g.messages[i + 1].value().data());
                 const std::string_view value = m.value();
                 const int64_t offset = m.offset();
                 r.bytes += static_cast<int64_t>(value.size());
@@ -621,7 +629,8 @@ struct PipelineRunner::Impl {
             if (rows.rows == 0)
                 continue;
             threads.emplace_back([&, i, rowsPtr = &rows] {
-                auto r = writers[i]->commit(name, b.batchId, b.table, b.columns, b.conflict, *rowsPtr);
+                auto r =
+                    writers[i]->commit(name, b.batchId, b.table, b.columns, b.conflict, *rowsPtr);
                 if (!r.ok())
                     results[i] = r.status();
                 else
@@ -648,7 +657,8 @@ struct PipelineRunner::Impl {
     }
 
     std::unique_ptr<PreparedBatch> takeBuffers() {
-        std::unique_ptr<PreparedBatch> b = spare ? std::move(spare) : std::make_unique<PreparedBatch>();
+        std::unique_ptr<PreparedBatch> b =
+            spare ? std::move(spare) : std::make_unique<PreparedBatch>();
         b->reset(static_cast<size_t>(store->shardCount()));
         return b;
     }
@@ -671,8 +681,9 @@ struct PipelineRunner::Impl {
                     // transaction markers) are fine; a gap at the start is reported.
                     ErrorRecord rec;
                     rec.type = "Warning";
-                    rec.message = "offsets [" + std::to_string(r.start) + ", " + std::to_string(first) +
-                                  ") of partition " + std::to_string(g.partition) +
+                    rec.message = "offsets [" + std::to_string(r.start) + ", " +
+                                  std::to_string(first) + ") of partition " +
+                                  std::to_string(g.partition) +
                                   " were not delivered by the broker";
                     rec.partition = g.partition;
                     rec.earliestOffset = r.start;
@@ -696,7 +707,8 @@ struct PipelineRunner::Impl {
         Status last;
         for (int64_t attempt = 0; attempt <= maxRetries; ++attempt) {
             if (attempt > 0 && !sleepUnlessStopped(backoff(attempt)))
-                return Status(ErrorCode::Cancelled, "stopped while retrying batch " + std::to_string(b.batchId));
+                return Status(ErrorCode::Cancelled,
+                              "stopped while retrying batch " + std::to_string(b.batchId));
             double transformSeconds = 0;
             last = buildRows(b, transformSeconds);
             b.transformSeconds = transformSeconds;
@@ -707,7 +719,8 @@ struct PipelineRunner::Impl {
     }
 
     static std::chrono::milliseconds backoff(int64_t attempt) {
-        return std::chrono::milliseconds(std::min<int64_t>(5000, 100LL << std::min<int64_t>(attempt, 6)));
+        return std::chrono::milliseconds(
+            std::min<int64_t>(5000, 100LL << std::min<int64_t>(attempt, 6)));
     }
 
     // Step 4 for a batch whose shard commits are done.
@@ -773,7 +786,8 @@ struct PipelineRunner::Impl {
         for (int64_t attempt = 0;; ++attempt) {
             if (attempt > 0) {
                 if (!sleepUnlessStopped(backoff(attempt)))
-                    return Status(ErrorCode::Cancelled, "stopped while retrying batch " + std::to_string(b.batchId));
+                    return Status(ErrorCode::Cancelled,
+                                  "stopped while retrying batch " + std::to_string(b.batchId));
                 if (!loaded) {
                     auto t0 = Clock::now();
                     last = writeShards(b);
@@ -820,6 +834,7 @@ struct PipelineRunner::Impl {
         Status loadStatus = inFlightLoad.get();
         std::unique_ptr<PreparedBatch> b = std::move(inFlight);
         Status st = completeBatch(*b, loadStatus);
+        b->batch.clear(); // messages must not outlive their use (rd_kafka_destroy waits for them)
         spare = std::move(b);
         return st;
     }
@@ -842,6 +857,7 @@ struct PipelineRunner::Impl {
         Status loaded = writeShards(*b);
         b->loadSeconds = secondsSince(t0);
         st = completeBatch(*b, loaded);
+        b->batch.clear();
         spare = std::move(b);
         return st;
     }
@@ -1047,6 +1063,8 @@ struct PipelineRunner::Impl {
         setSnapshot([&](PipelineSnapshot& s) { s.active = false; });
         // rd_kafka_destroy waits for every message of the consumer to be freed first.
         carry.clear();
+        inFlight.reset();
+        spare.reset();
         source.reset();
         done.store(true);
     }

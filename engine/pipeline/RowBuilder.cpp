@@ -309,7 +309,8 @@ Status RowBuilder::addRecord(std::span<const format::Field> fields, const Messag
             if (fields[f].isNull) {
                 c.kind = Cell::Kind::Null;
                 c.text = {};
-            } else if (m_integerTarget[static_cast<size_t>(t)] && plainInteger(fields[f].text, c.i)) {
+            } else if (m_integerTarget[static_cast<size_t>(t)] &&
+                       plainInteger(fields[f].text, c.i)) {
                 c.kind = Cell::Kind::Int; // saves SQLite's text-to-number conversion per value
                 c.text = {};
             } else {

@@ -116,7 +116,7 @@ private:
     store::Stmt m_eval;
     std::string_view m_input; // the text being parsed: its bytes outlive the batch
     std::vector<Cell> m_rowScratch;
-    std::vector<std::pair<size_t, size_t>> m_marks; // add(): per shard (cells, rows) to roll back to
+    std::vector<std::pair<size_t, size_t>> m_marks; // add(): per shard (cells, rows) to undo to
     std::vector<uint8_t> m_integerTarget; // target index -> INTEGER/NUMERIC affinity (bind as int)
 };
 

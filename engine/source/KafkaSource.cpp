@@ -423,9 +423,14 @@ Result<std::unique_ptr<KafkaSource>> KafkaSource::open(const KafkaSourceOptions&
         // PartitionEof events tell the engine a partition is caught up.
         {"enable.partition.eof", "true"},
         {"fetch.wait.max.ms", "50"},
-        {"queued.min.messages", "100000"},
+        // librdkafka 2.0.2 compares both limits with the whole consumer queue (partition queues
+        // are forwarded to it) and stops fetching every partition once one is reached, resuming
+        // only at its next fetch decision (up to about a second later). The queue must therefore
+        // absorb what arrives while the engine builds a batch, or draining a backlog stalls after
+        // each batch. Each queued message costs a few hundred bytes besides its payload.
+        {"queued.min.messages", "250000"},
         // Bounds pre-fetched data for the whole consumer (high-level consumer queue).
-        {"queued.max.messages.kbytes", "16384"},
+        {"queued.max.messages.kbytes", "32768"},
     };
     std::string error;
     for (const auto& [name, value] : defaults) {

@@ -50,6 +50,29 @@ std::vector<std::string> decodeKey(const std::string& s) {
 
 } // namespace
 
+namespace {
+thread_local int t_internalCatalogAccess = 0;
+
+int authorize(void*, int action, const char* a1, const char*, const char*, const char*) {
+    const char* table = nullptr;
+    switch (action) {
+    case SQLITE_READ:
+    case SQLITE_INSERT:
+    case SQLITE_UPDATE:
+    case SQLITE_DELETE: table = a1; break;
+    default: return SQLITE_OK;
+    }
+    if (table && !InternalCatalogAccess::active() &&
+        sqlite3_stricmp(table, "pipeline_credentials") == 0)
+        return SQLITE_DENY;
+    return SQLITE_OK;
+}
+} // namespace
+
+InternalCatalogAccess::InternalCatalogAccess() { ++t_internalCatalogAccess; }
+InternalCatalogAccess::~InternalCatalogAccess() { --t_internalCatalogAccess; }
+bool InternalCatalogAccess::active() { return t_internalCatalogAccess > 0; }
+
 std::string lowerAscii(std::string_view s) {
     std::string out(s);
     for (char& c : out)
@@ -119,6 +142,7 @@ Result<std::unique_ptr<SqlSession>> SqlSession::open(std::shared_ptr<Store> stor
     if (sqlite3_create_function_v2(h, "sluice_shard", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
                                    nullptr, shardFunction, nullptr, nullptr, nullptr) != SQLITE_OK)
         return sqliteError(h, "cannot register sluice_shard");
+    sqlite3_set_authorizer(h, authorize, nullptr);
     SLUICE_TRY(s->refreshSchema());
     return s;
 }

@@ -77,6 +77,18 @@ private:
 // ASCII lower case (identifiers compare case-insensitively).
 std::string lowerAscii(std::string_view s);
 
+// User SQL may not read or change the catalog's credentials table (information_schema.
+// pipeline_credentials): an SqlSession refuses it unless an InternalCatalogAccess object lives on
+// the calling thread, as it does inside PipelineCatalog.
+class InternalCatalogAccess {
+public:
+    InternalCatalogAccess();
+    ~InternalCatalogAccess();
+    InternalCatalogAccess(const InternalCatalogAccess&) = delete;
+    InternalCatalogAccess& operator=(const InternalCatalogAccess&) = delete;
+    static bool active();
+};
+
 // Reads the table registry of a catalog connection (schema name given, e.g. "main").
 Result<std::vector<TableInfo>> readTableRegistry(sqlite3* db, const std::string& schema);
 

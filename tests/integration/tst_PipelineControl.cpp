@@ -79,6 +79,26 @@ private slots:
         QCOMPARE(runner.exitCode(), 0);
     }
 
+    void credentialsNeverShown() {
+        QTemporaryDir dir;
+        QString store = dir.filePath("s");
+        QVERIFY(sql(store, "CREATE TABLE t (id BIGINT, user TEXT, amount BIGINT, ts BIGINT)"));
+        QVERIFY(sql(store, "CREATE PIPELINE c AS LOAD DATA KAFKA '" + m_bootstrap +
+                               "/ctl' CREDENTIALS '{\"sasl.password\":\"hunter2\"}' INTO TABLE t"));
+        QVERIFY(sql(store, "ALTER PIPELINE c SET BATCH_INTERVAL 100"));
+        Run show = run({"sql", "--store", store, "--format", "csv", "-e", "SHOW CREATE PIPELINE c", "-e",
+                        "SELECT * FROM information_schema.PIPELINES", "-e", "SHOW PIPELINES"});
+        QCOMPARE(show.exitCode, 0);
+        QVERIFY(show.out.contains("<redacted>"));
+        QVERIFY(!show.out.contains("hunter2") && !show.err.contains("hunter2"));
+        Run peek = run({"sql", "--store", store, "-e", "SELECT * FROM information_schema.pipeline_credentials"});
+        QCOMPARE(peek.exitCode, 1);
+        QVERIFY(!peek.out.contains("hunter2"));
+        // A runner does use them: the consumer is configured (and the data is read) with them.
+        Run fg = run({"sql", "--store", store, "-e", "START PIPELINE c FOREGROUND LIMIT 1 BATCHES"});
+        QVERIFY(!fg.err.contains("hunter2"));
+    }
+
     void foregroundAndTest() {
         QTemporaryDir dir;
         QString store = dir.filePath("s");

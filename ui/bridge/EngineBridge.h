@@ -55,7 +55,7 @@ namespace sluice::ui {
 
 // Burrow's partition health (engine/pipeline/PartitionHealth.h), mirrored for the views.
 enum class Health { Ok, Rewind, Lagging, Stalled, Stopped }; // in order of severity
-QString healthName(Health health); // "OK", "REWIND", ... (Burrow's names)
+QString healthName(Health health);                           // "OK", "REWIND", ... (Burrow's names)
 
 struct PartitionStats {
     int partition = 0;
@@ -76,9 +76,9 @@ struct PipelineStats {
     double rowsPerSec = 0; // over the last couple of seconds
     qint64 bytes = 0;      // extracted by this process's runner
     double bytesPerSec = 0;
-    qint64 lag = 0;        // sum over partitions
+    qint64 lag = 0; // sum over partitions
     qint64 worstPartitionLag = 0;
-    double lagSeconds = 0; // the oldest partition's time lag
+    double lagSeconds = 0;      // the oldest partition's time lag
     Health health = Health::Ok; // the worst partition's
     QString lastError;
     QVector<PartitionStats> partitions;
@@ -104,7 +104,7 @@ public:
     static constexpr int kPollIntervalMs = 250;
     static constexpr size_t kMaxConsoleRows = 10000;
     static constexpr double kDefaultDemoRate = 2000;
-    static constexpr int kHealthSamples = 40;            // 10 s of polls
+    static constexpr int kHealthSamples = 40;                // 10 s of polls
     static constexpr double kWatermarkHistorySeconds = 1800; // for the time lag
 
     explicit EngineBridge(QObject* parent = nullptr);
@@ -117,7 +117,8 @@ public:
     // names the holder. Returns false with *error set when the store cannot be opened.
     bool openStore(const QString& dir, bool create, QString* error);
     // A throw-away store, the embedded broker with topic `payments` (4 partitions), the
-    // generator, table `payments` sharded by user and running pipeline payments_pipe (plus
+    // generator, table `payments` sharded by user and running pipeline payments_pipe, loading
+    // with REPLACE so that a replay overwrites the rows it re-reads (plus
     // enriched_pipe through resources/transforms/payments_enrich.py when that script exists).
     bool startDemo(QString* error);
     // Stops runners, the generator and the broker; deletes a demo store.

@@ -6,8 +6,8 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
-#include <QMessageBox>
 #include <QListWidget>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSaveFile>
 #include <QSplitter>
@@ -121,9 +121,11 @@ bool LazyTableModel::exportCsv(const QString& path, QString* error) {
         header << c;
     writeCsvLine(out, header);
     for (qint64 offset = 0;; offset += kExportPageSize) {
-        const QueryResult r = m_session->query(
-            QStringLiteral("%1 LIMIT %2 OFFSET %3").arg(selectSql()).arg(kExportPageSize).arg(offset),
-            kExportPageSize);
+        const QueryResult r = m_session->query(QStringLiteral("%1 LIMIT %2 OFFSET %3")
+                                                   .arg(selectSql())
+                                                   .arg(kExportPageSize)
+                                                   .arg(offset),
+                                               kExportPageSize);
         if (!r.ok)
             return fail(r.error);
         for (const auto& row : r.rows)
@@ -378,19 +380,18 @@ void TableBrowser::updateHeader() {
 
 void TableBrowser::applyFilter() {
     m_filterDelay->stop();
-    m_model->setFilter(m_filterColumn->currentData().isValid()
-                           ? m_filterColumn->currentData().toInt()
-                           : -1,
-                       m_filter->text());
+    m_model->setFilter(
+        m_filterColumn->currentData().isValid() ? m_filterColumn->currentData().toInt() : -1,
+        m_filter->text());
     updateHeader();
 }
 
 void TableBrowser::exportCsv() {
     if (m_model->table().isEmpty())
         return;
-    const QString path = QFileDialog::getSaveFileName(
-        this, tr("Export %1 as CSV").arg(m_model->table()), m_model->table() + ".csv",
-        tr("CSV files (*.csv)"));
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export %1 as CSV").arg(m_model->table()),
+                                     m_model->table() + ".csv", tr("CSV files (*.csv)"));
     if (path.isEmpty())
         return;
     QString error;

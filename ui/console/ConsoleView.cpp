@@ -10,10 +10,12 @@
 #include <QLocale>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QShortcut>
 #include <QSplitter>
 #include <QStandardItemModel>
 #include <QTableView>
+#include <QTextBlock>
 #include <QVBoxLayout>
 
 namespace sluice::ui {
@@ -107,13 +109,20 @@ QString ConsoleView::statusText() const {
 }
 
 bool ConsoleView::run() {
-    QString text = m_editor->textCursor().selectedText();
+    const QTextCursor selection = m_editor->textCursor();
+    QString text = selection.selectedText();
+    m_runFirstLine = selection.hasSelection()
+                         ? m_editor->document()->findBlock(selection.selectionStart()).blockNumber()
+                         : 0;
     // A selection separates lines with U+2029.
     text.replace(QChar::ParagraphSeparator, QLatin1Char('\n'));
-    if (text.trimmed().isEmpty())
+    if (text.trimmed().isEmpty()) {
         text = m_editor->toPlainText();
+        m_runFirstLine = 0;
+    }
     if (text.trimmed().isEmpty())
         return false;
+    markErrorLine({});
     const quint64 token = m_bridge->runSql(text);
     if (token == 0) {
         setStatus(tr("No store is open: use File > Open Store..."), true);
@@ -149,6 +158,24 @@ void ConsoleView::remember(const QString& sql) {
     m_historyBox->setCurrentIndex(-1);
 }
 
+void ConsoleView::markErrorLine(const QString& error) {
+    static const QRegularExpression kLine(QStringLiteral("\\bline (\\d+)"));
+    const auto match = kLine.match(error);
+    if (error.isEmpty() || !match.hasMatch()) {
+        m_editor->setExtraSelections({});
+        return;
+    }
+    const int line = m_runFirstLine + match.captured(1).toInt() - 1;
+    const QTextBlock block = m_editor->document()->findBlockByNumber(line);
+    if (!block.isValid())
+        return;
+    QTextEdit::ExtraSelection mark;
+    mark.format.setBackground(QColor(0xff, 0xe0, 0xe0));
+    mark.format.setProperty(QTextFormat::FullWidthSelection, true);
+    mark.cursor = QTextCursor(block);
+    m_editor->setExtraSelections({mark});
+}
+
 void ConsoleView::stepHistory(int step) {
     if (m_history.isEmpty())
         return;
@@ -176,6 +203,7 @@ void ConsoleView::onQueryFinished(const QueryResult& result) {
     const QString took = QLocale().toString(result.seconds * 1000.0, 'f', 1);
     if (!result.ok) {
         setStatus(tr("Error: %1").arg(result.error), true);
+        markErrorLine(result.error);
         emit finished(false);
         return;
     }

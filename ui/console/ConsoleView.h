@@ -30,6 +30,7 @@ public:
     bool isRunning() const { return m_pending != 0; }
 
     QStandardItemModel* resultModel() const { return m_results; }
+    QPlainTextEdit* editor() const { return m_editor; }
     QString statusText() const;
     bool lastFailed() const { return m_lastFailed; }
     QStringList history() const { return m_history; }
@@ -43,6 +44,9 @@ private:
     void onQueryFinished(const QueryResult& result);
     void setStatus(const QString& text, bool error);
     void remember(const QString& sql);
+    // Marks the editor line an error names ("... at line N", counted from the run's first
+    // line); clears the mark when error is empty.
+    void markErrorLine(const QString& error);
 
     EngineBridge* m_bridge;
     QPlainTextEdit* m_editor = nullptr;
@@ -52,9 +56,10 @@ private:
     QTableView* m_view = nullptr;
     QStandardItemModel* m_results = nullptr;
     QComboBox* m_historyBox = nullptr;
-    QStringList m_history; // oldest first
+    QStringList m_history;  // oldest first
     int m_historyIndex = 0; // == m_history.size(): the draft
     QString m_draft;
+    int m_runFirstLine = 0; // editor line (0-based) where the running text starts
     quint64 m_pending = 0;
     bool m_lastFailed = false;
 };

@@ -6,6 +6,7 @@
 #include "Inspector.h"
 #include "Palette.h"
 #include "SqlPane.h"
+#include "StoredPipeline.h"
 #include "TransformPanel.h"
 
 #include "pipeline/StatementExecutor.h"
@@ -16,11 +17,14 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
+#include <QMenu>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QToolBar>
+#include <QToolButton>
 #include <QUndoStack>
 #include <QVBoxLayout>
 
@@ -53,6 +57,24 @@ QString qmsg(const Status& status) {
 QPointF snapped(QPointF p) {
     const double g = PipelineDocument::kGrid;
     return {std::round(p.x() / g) * g, std::round(p.y() / g) * g};
+}
+
+// The drawing as the catalog keeps it: the whole document, credentials redacted (the catalog
+// keeps those in their own table).
+std::string catalogLayout(const PipelineDocument& document) {
+    QJsonObject json = document.toJson();
+    QJsonArray nodes = json.value("nodes").toArray();
+    for (QJsonValueRef ref : nodes) {
+        QJsonObject node = ref.toObject();
+        QJsonObject props = node.value("props").toObject();
+        if (!props.value("credentials").toString().isEmpty()) {
+            props.insert("credentials", kRedactedCredentials);
+            node.insert("props", props);
+            ref = node;
+        }
+    }
+    json.insert("nodes", nodes);
+    return QJsonDocument(json).toJson(QJsonDocument::Compact).toStdString();
 }
 
 } // namespace
@@ -114,6 +136,9 @@ DesignerWidget::DesignerWidget(StoreProvider store, QWidget* parent)
     toolbar->addAction(m_redo);
     toolbar->addAction(m_delete);
     toolbar->addSeparator();
+    toolbar->addAction(m_openPipeline);
+    if (auto* button = qobject_cast<QToolButton*>(toolbar->widgetForAction(m_openPipeline)))
+        button->setPopupMode(QToolButton::InstantPopup);
     toolbar->addAction(m_openSql);
     toolbar->addAction(m_openLayout);
     toolbar->addAction(m_saveLayout);
@@ -181,6 +206,12 @@ void DesignerWidget::createActions() {
     connect(m_deploy, &QAction::triggered, this, [this] { deploy(); });
     m_export = new QAction(tr("Export for SingleStore..."), this);
     connect(m_export, &QAction::triggered, this, &DesignerWidget::exportDialog);
+    m_openPipeline = new QAction(tr("Open pipeline"), this);
+    m_openPipeline->setToolTip(tr("Draw one of the store's pipelines"));
+    m_pipelineMenu = new QMenu(this);
+    m_openPipeline->setMenu(m_pipelineMenu);
+    // Listed when the menu opens, so it follows the store's pipelines.
+    connect(m_pipelineMenu, &QMenu::aboutToShow, this, &DesignerWidget::fillPipelineMenu);
     m_openSql = new QAction(tr("Open SQL..."), this);
     connect(m_openSql, &QAction::triggered, this, &DesignerWidget::openSqlDialog);
     m_saveLayout = new QAction(tr("Save design..."), this);
@@ -271,7 +302,82 @@ bool DesignerWidget::loadSql(const QString& sql, QString* error) {
         return false;
     }
     m_undoStack->clear();
+    m_openedPipeline.clear();
     return true;
+}
+
+QStringList DesignerWidget::storePipelines(QString* error) const {
+    auto store = m_store ? m_store() : nullptr;
+    if (!store) {
+        if (error)
+            *error = tr("open a store first");
+        return {};
+    }
+    auto executor = pipeline::StatementExecutor::open(store);
+    if (!executor) {
+        if (error)
+            *error = qmsg(executor.status());
+        return {};
+    }
+    auto names = storedPipelineNames(*executor.value());
+    if (!names) {
+        if (error)
+            *error = qmsg(names.status());
+        return {};
+    }
+    QStringList out;
+    for (const std::string& name : names.value())
+        out << QString::fromStdString(name);
+    return out;
+}
+
+bool DesignerWidget::openPipeline(const QString& name, QString* error) {
+    auto fail = [&](const QString& text) {
+        setStatus(tr("Cannot open pipeline %1: %2").arg(name, text), true);
+        if (error)
+            *error = text;
+        return false;
+    };
+    auto store = m_store ? m_store() : nullptr;
+    if (!store)
+        return fail(tr("open a store first"));
+    auto executor = pipeline::StatementExecutor::open(store);
+    if (!executor)
+        return fail(qmsg(executor.status()));
+    auto stored = readStoredPipeline(*executor.value(), name.toStdString());
+    if (!stored)
+        return fail(qmsg(stored.status()));
+    PipelineDocument opened;
+    const Status st = opened.fromSpec(stored->spec, stored->createTableSql);
+    if (!st.ok())
+        return fail(qmsg(st));
+    const QJsonDocument layout =
+        QJsonDocument::fromJson(QByteArray::fromStdString(stored->layoutJson));
+    if (layout.isObject())
+        opened.placeLike(layout.object());
+    m_undoStack->push(new ReplaceDocumentCommand(m_document, m_document->toJson(), opened.toJson(),
+                                                 tr("Open pipeline %1").arg(name)));
+    m_openedPipeline = name;
+    setStatus(layout.isObject()
+                  ? tr("Opened pipeline %1.").arg(name)
+                  : tr("Opened pipeline %1 (no saved layout: laid out afresh).").arg(name));
+    return true;
+}
+
+void DesignerWidget::fillPipelineMenu() {
+    m_pipelineMenu->clear();
+    QString error;
+    const QStringList names = storePipelines(&error);
+    if (names.isEmpty()) {
+        QAction* none =
+            m_pipelineMenu->addAction(error.isEmpty() ? tr("The store has no pipelines") : error);
+        none->setEnabled(false);
+        return;
+    }
+    for (const QString& name : names) {
+        QAction* open = m_pipelineMenu->addAction(name);
+        connect(open, &QAction::triggered, this, [this, name] { openPipeline(name); });
+    }
 }
 
 bool DesignerWidget::deploy(QString* message) {
@@ -291,6 +397,19 @@ bool DesignerWidget::deploy(QString* message) {
     if (!executor)
         return fail(qmsg(executor.status()));
     pipeline::StatementExecutor& ex = *executor.value();
+
+    if (spec->credentialsJson == kRedactedCredentials) {
+        // The drawing holds stored credentials redacted: put the stored ones back rather than
+        // replacing them with the placeholder. A renamed design takes them from the pipeline
+        // it was opened from.
+        auto stored = storedCredentials(ex, spec->name);
+        if (!stored && stored.status().code() == ErrorCode::NotFound && !m_openedPipeline.isEmpty())
+            stored = storedCredentials(ex, m_openedPipeline.toStdString());
+        if (!stored)
+            return fail(tr("the credentials are redacted and no stored pipeline holds them; "
+                           "enter them in the Source node"));
+        spec->credentialsJson = stored.value();
+    }
 
     if (spec->targetKind == sql::TargetKind::Table) {
         auto tables = ex.session().tables();
@@ -337,6 +456,10 @@ bool DesignerWidget::deploy(QString* message) {
     auto created = ex.execute(create);
     if (!created)
         return fail(qmsg(created.status()));
+    const Status savedLayout = saveStoredLayout(ex, spec->name, catalogLayout(*m_document));
+    if (!savedLayout.ok())
+        return fail(tr("the pipeline was replaced but its layout was not saved: %1")
+                        .arg(qmsg(savedLayout)));
     auto started =
         ex.execute("START PIPELINE IF NOT RUNNING " + sql::quotePipelineIdentifier(spec->name));
     if (!started)
@@ -404,6 +527,7 @@ bool DesignerWidget::loadLayout(const QString& path, QString* error) {
         return false;
     m_undoStack->push(new ReplaceDocumentCommand(m_document, m_document->toJson(), json.object(),
                                                  tr("Open design")));
+    m_openedPipeline.clear();
     return true;
 }
 

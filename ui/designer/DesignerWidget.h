@@ -4,9 +4,14 @@
 // PipelineDocument and one QUndoStack (Undo Ctrl+Z, Redo Ctrl+Shift+Z, Delete on the canvas).
 //
 // Deploy runs the design against the open store on the GUI thread: CREATE TABLE when the target
-// is missing, CREATE OR REPLACE PIPELINE (cursors are kept), START PIPELINE IF NOT RUNNING. An
-// inline transform script is first written to its path under the store folder. "Export for
-// SingleStore..." writes the same SQL to a file (credentials redacted).
+// is missing, CREATE OR REPLACE PIPELINE (cursors are kept), the drawing saved with the pipeline
+// in the catalog, START PIPELINE IF NOT RUNNING. An inline transform script is first written to
+// its path under the store folder. "Export for SingleStore..." writes the same SQL to a file
+// (credentials redacted).
+//
+// "Open pipeline" draws one of the store's pipelines at the positions its last Deploy saved.
+// Its credentials stay redacted in the drawing; deploying a design whose credentials are the
+// redacted placeholder puts the stored ones back instead of overwriting them.
 //
 // The store comes from a provider called at each use, so the tab follows the app opening and
 // closing stores; it may return null (Deploy then says a store must be opened first).
@@ -22,6 +27,7 @@
 
 class QAction;
 class QLabel;
+class QMenu;
 class QTabWidget;
 class QUndoStack;
 
@@ -58,6 +64,7 @@ public:
     QAction* undoAction() const { return m_undo; }
     QAction* redoAction() const { return m_redo; }
     QAction* deleteAction() const { return m_delete; }
+    QAction* openPipelineAction() const { return m_openPipeline; }
 
     // What a palette drop does: one AddNodeCommand at the snapped position, or a status message
     // (and 0) when the design already has a node of that kind. Returns the new node's id.
@@ -70,6 +77,14 @@ public:
     bool applySql(const QString& sql);
     // Replaces the design without an undo step (opening a file); the undo history is cleared.
     bool loadSql(const QString& sql, QString* error = nullptr);
+
+    // The store's pipelines by name (SHOW PIPELINES); empty with *error set when there is no
+    // store or it cannot be read.
+    QStringList storePipelines(QString* error = nullptr) const;
+    // What "Open pipeline" does: replaces the design, as one undo step, with the drawing of the
+    // store's pipeline: SHOW CREATE PIPELINE (credentials redacted), the target table rebuilt
+    // from the store, node positions from the layout Deploy saved (laid out afresh when none).
+    bool openPipeline(const QString& name, QString* error = nullptr);
 
     bool deploy(QString* message = nullptr);
     bool exportSql(const QString& path, QString* error = nullptr);
@@ -93,6 +108,7 @@ private:
     void exportDialog();
     void saveLayoutDialog();
     void openLayoutDialog();
+    void fillPipelineMenu();
 
     StoreProvider m_store;
     PipelineDocument* m_document = nullptr;
@@ -114,6 +130,11 @@ private:
     QAction* m_saveLayout = nullptr;
     QAction* m_openLayout = nullptr;
     QAction* m_resetZoom = nullptr;
+    QAction* m_openPipeline = nullptr;
+    QMenu* m_pipelineMenu = nullptr;
+    // The store pipeline the design was last opened from: where Deploy takes the credentials of
+    // a renamed design whose credentials are redacted.
+    QString m_openedPipeline;
     bool m_shownOnce = false;
 };
 

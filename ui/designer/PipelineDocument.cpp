@@ -38,7 +38,6 @@ sql::ErrorPolicy errorPolicyValue(qsizetype index) {
 
 } // namespace detail
 
-
 QString nodeKindName(NodeKind kind) {
     switch (kind) {
     case NodeKind::Source:
@@ -445,6 +444,18 @@ bool PipelineDocument::fromJson(const QJsonObject& json, QString* error) {
     emit documentReset();
     emit changed();
     return true;
+}
+
+void PipelineDocument::placeLike(const QJsonObject& layout) {
+    for (const QJsonValue& v : layout.value("nodes").toArray()) {
+        const QJsonObject o = v.toObject();
+        NodeKind kind = NodeKind::Source;
+        if (!nodeKindFromName(o.value("kind").toString(), &kind))
+            continue;
+        const int id = nodeOf(kind);
+        if (id != 0)
+            moveNode(id, QPointF(o.value("x").toDouble(), o.value("y").toDouble()));
+    }
 }
 
 } // namespace sluice::ui::designer

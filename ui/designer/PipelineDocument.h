@@ -28,6 +28,9 @@
 
 namespace sluice::ui::designer {
 
+// The CREDENTIALS text SHOW CREATE PIPELINE and the SQL pane show instead of the real JSON.
+inline constexpr const char* kRedactedCredentials = "<redacted>";
+
 enum class NodeKind { Source, Format, Transform, Table, Options };
 
 QString nodeKindName(NodeKind kind); // "Source", "Format", ...
@@ -96,6 +99,9 @@ public:
     // snapshot undo uses for Apply SQL. fromJson replaces the document (documentReset()).
     QJsonObject toJson() const;
     bool fromJson(const QJsonObject& json, QString* error = nullptr);
+    // Moves each node to where a node of the same kind is in layout (a toJson() object); nodes
+    // of kinds the layout lacks stay put. Edges and properties are untouched.
+    void placeLike(const QJsonObject& layout);
 
     // The connected chain as a spec. InvalidArgument naming what is missing or malformed.
     Result<sql::PipelineSpec> toSpec() const;
@@ -144,6 +150,10 @@ struct TableDefinition {
 };
 Result<TableDefinition> parseCreateTable(std::string_view statement);
 std::string createTableSql(const TableDefinition& table);
+
+// parsePipelineStatement, also accepting the redacted placeholder as CREDENTIALS (the text SHOW
+// CREATE PIPELINE and the SQL pane give): the spec then holds kRedactedCredentials.
+Result<sql::PipelineStatement> parsePipelineAllowingRedacted(std::string_view statement);
 
 // Shows \t \n \r \\ and \0 as escapes, so a one-line editor can hold terminators.
 QString escapeControl(const QString& text);

@@ -456,6 +456,29 @@ Status PipelineDocument::fromSpec(const PipelineSpec& spec, std::string_view tab
     return {};
 }
 
+Result<sql::PipelineStatement> parsePipelineAllowingRedacted(std::string_view statement) {
+    auto tokens = sql::tokenize(statement, sql::StringEscapes::MySql);
+    if (!tokens)
+        return sql::parsePipelineStatement(statement);
+    const std::vector<sql::Token>& t = tokens.value();
+    for (size_t i = 0; i + 1 < t.size(); ++i) {
+        if (!t[i].isKeyword("CREDENTIALS") || t[i + 1].kind != sql::TokenKind::String ||
+            t[i + 1].value != kRedactedCredentials)
+            continue;
+        // An empty object padded to the same length, so error positions stay right.
+        std::string patched(statement);
+        const size_t length = t[i + 1].text.size();
+        patched.replace(t[i + 1].offset, length, "'{}'" + std::string(length - 4, ' '));
+        auto parsed = sql::parsePipelineStatement(patched);
+        if (parsed) {
+            if (auto* create = std::get_if<sql::CreatePipeline>(&parsed.value()))
+                create->spec.credentialsJson = kRedactedCredentials;
+        }
+        return parsed;
+    }
+    return sql::parsePipelineStatement(statement);
+}
+
 Status PipelineDocument::fromSqlScript(std::string_view script) {
     auto statements = sql::splitStatements(script);
     if (!statements)
@@ -468,7 +491,7 @@ Status PipelineDocument::fromSqlScript(std::string_view script) {
                           "statement at line " + std::to_string(s.line) + ": " + st.message());
         };
         if (sql::isPipelineStatement(s.text)) {
-            auto parsed = sql::parsePipelineStatement(s.text);
+            auto parsed = parsePipelineAllowingRedacted(s.text);
             if (!parsed)
                 return where(parsed.status());
             if (!std::holds_alternative<sql::CreatePipeline>(parsed.value()))

@@ -72,8 +72,8 @@ QVector<BatchRecord> BatchLogReader::readBatches(QString* error) {
     std::map<qint64, QVector<BatchPartitionRange>> byBatch;
     if (ranges.ok) {
         for (const auto& r : ranges.rows) {
-            byBatch[r.at(0).toLongLong()].push_back(
-                {r.at(1).toInt(), r.at(2).toLongLong(), r.at(3).toLongLong(), r.at(4).toLongLong()});
+            byBatch[r.at(0).toLongLong()].push_back({r.at(1).toInt(), r.at(2).toLongLong(),
+                                                     r.at(3).toLongLong(), r.at(4).toLongLong()});
         }
     } else if (error) {
         *error = ranges.error;
@@ -104,11 +104,11 @@ QVector<ErrorEntry> BatchLogReader::readErrors(QString* error) {
     QVector<ErrorEntry> out;
     if (!m_session)
         return out;
-    const QString after =
-        m_lastError >= 0 ? QString::number(m_lastError)
-                         : QStringLiteral("(SELECT coalesce(max(ERROR_ID), 0) - %1 FROM "
-                                          "information_schema.PIPELINES_ERRORS)")
-                               .arg(kInitialErrors);
+    const QString after = m_lastError >= 0
+                              ? QString::number(m_lastError)
+                              : QStringLiteral("(SELECT coalesce(max(ERROR_ID), 0) - %1 FROM "
+                                               "information_schema.PIPELINES_ERRORS)")
+                                    .arg(kInitialErrors);
     const QueryResult r = m_session->query(
         QStringLiteral("SELECT ERROR_ID, PIPELINE_NAME, ERROR_UNIX_TIMESTAMP, ERROR_TYPE, "
                        "ERROR_MESSAGE, STD_ERROR, BATCH_SOURCE_PARTITION_ID, "
@@ -197,11 +197,17 @@ QVariant BatchLogModel::data(const QModelIndex& index, int role) const {
 QVariant BatchLogModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
-    static const char* const names[] = {
-        QT_TR_NOOP("Batch"),       QT_TR_NOOP("Pipeline"),  QT_TR_NOOP("State"),
-        QT_TR_NOOP("Start"),       QT_TR_NOOP("Rows"),      QT_TR_NOOP("MB"),
-        QT_TR_NOOP("Extract (s)"), QT_TR_NOOP("Transform (s)"), QT_TR_NOOP("Load (s)"),
-        QT_TR_NOOP("Batch (s)"),   QT_TR_NOOP("Partition ranges")};
+    static const char* const names[] = {QT_TR_NOOP("Batch"),
+                                        QT_TR_NOOP("Pipeline"),
+                                        QT_TR_NOOP("State"),
+                                        QT_TR_NOOP("Start"),
+                                        QT_TR_NOOP("Rows"),
+                                        QT_TR_NOOP("MB"),
+                                        QT_TR_NOOP("Extract (s)"),
+                                        QT_TR_NOOP("Transform (s)"),
+                                        QT_TR_NOOP("Load (s)"),
+                                        QT_TR_NOOP("Batch (s)"),
+                                        QT_TR_NOOP("Partition ranges")};
     return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
 }
 
@@ -281,9 +287,9 @@ QVariant ErrorLogModel::data(const QModelIndex& index, int role) const {
 QVariant ErrorLogModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
-    static const char* const names[] = {QT_TR_NOOP("Time"),      QT_TR_NOOP("Pipeline"),
-                                        QT_TR_NOOP("Type"),      QT_TR_NOOP("Partition"),
-                                        QT_TR_NOOP("Offsets"),   QT_TR_NOOP("Message")};
+    static const char* const names[] = {QT_TR_NOOP("Time"),    QT_TR_NOOP("Pipeline"),
+                                        QT_TR_NOOP("Type"),    QT_TR_NOOP("Partition"),
+                                        QT_TR_NOOP("Offsets"), QT_TR_NOOP("Message")};
     return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
 }
 

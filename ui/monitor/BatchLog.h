@@ -22,7 +22,7 @@ struct BatchPartitionRange {
 struct BatchRecord {
     qint64 id = 0;
     QString pipeline;
-    QString state; // Succeeded, Failed, In Progress, No Data
+    QString state;        // Succeeded, Failed, In Progress, No Data
     double startTime = 0; // epoch seconds (START_TIME is UTC)
     double extractSeconds = 0;
     double transformSeconds = 0;

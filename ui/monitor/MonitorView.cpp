@@ -79,14 +79,12 @@ MonitorView::MonitorView(EngineBridge* bridge, QWidget* parent)
     m_window->setCurrentIndex(1);
     m_window->setToolTip(tr("Rolling window of the charts"));
     auto* follow = new QPushButton(tr("Follow live"), this);
-    follow->setToolTip(tr("Back to the live edge after zooming or panning"));
-    auto* hint = new QLabel(tr("Wheel: zoom, drag: pan, right click: replay from a moment"), this);
-    hint->setEnabled(false);
+    follow->setToolTip(tr("Back to the live edge after zooming or panning. On a chart: wheel "
+                          "zooms, drag pans, right click replays from that moment."));
 
     auto* bar = new QHBoxLayout;
     bar->addWidget(m_title);
     bar->addStretch(1);
-    bar->addWidget(hint);
     bar->addWidget(m_window);
     bar->addWidget(follow);
 
@@ -177,15 +175,16 @@ MonitorView::~MonitorView() = default;
 QCustomPlot* MonitorView::makePlot(const QString& title, const QString& valueLabel) {
     auto* plot = new QCustomPlot(this);
     plot->setMinimumHeight(150);
-    plot->setMinimumWidth(220);
+    plot->setMinimumWidth(160);
     plot->plotLayout()->insertRow(0);
-    auto* text = new QCPTextElement(plot, title,
-                                    QFont(font().family(), font().pointSize(), QFont::Bold));
+    auto* text =
+        new QCPTextElement(plot, title, QFont(font().family(), font().pointSize(), QFont::Bold));
     plot->plotLayout()->addElement(0, 0, text);
     QSharedPointer<QCPAxisTickerDateTime> ticker(new QCPAxisTickerDateTime);
     ticker->setDateTimeFormat(QStringLiteral("HH:mm:ss"));
     ticker->setDateTimeSpec(Qt::LocalTime);
-    ticker->setTickCount(4);
+    ticker->setTickCount(3);
+    ticker->setTickStepStrategy(QCPAxisTicker::tssMeetTickCount);
     plot->xAxis->setTicker(ticker);
     plot->yAxis->setLabel(valueLabel);
     plot->yAxis->setNumberFormat(QStringLiteral("gb"));
@@ -263,9 +262,9 @@ void MonitorView::showMenu(QCustomPlot* plot, const QPoint& pos) {
     const double t = plot->xAxis->pixelToCoord(pos.x());
     const QString pipeline = focusPipeline();
     QMenu menu(this);
-    QAction* replay = menu.addAction(
-        pipeline.isEmpty() ? tr("Replay from here")
-                           : tr("Replay %1 from %2...").arg(pipeline, clockText(t)));
+    QAction* replay =
+        menu.addAction(pipeline.isEmpty() ? tr("Replay from here")
+                                          : tr("Replay %1 from %2...").arg(pipeline, clockText(t)));
     replay->setEnabled(!pipeline.isEmpty() && t < nowSeconds());
     menu.addSeparator();
     QAction* live = menu.addAction(tr("Follow live"));
@@ -486,8 +485,8 @@ void MonitorView::redraw(bool immediately) {
         if (!s.rate->data()->isEmpty())
             first = std::min(first, s.rate->data()->constBegin()->key);
     }
-    const double span = std::clamp(now - first, std::min(kMinSpanSeconds, m_windowSeconds),
-                                   m_windowSeconds);
+    const double span =
+        std::clamp(now - first, std::min(kMinSpanSeconds, m_windowSeconds), m_windowSeconds);
     m_settingRange = true;
     for (QCustomPlot* plot : timePlots()) {
         if (m_follow)
@@ -507,10 +506,8 @@ void MonitorView::redraw(bool immediately) {
             upper = found ? std::max(upper, r.upper) : r.upper;
             found = true;
         }
-        const double minimum = plot == m_batchPlot || plot == m_bytesPlot ||
-                                       plot == m_lagSecondsPlot
-                                   ? 1.0
-                                   : 10.0;
+        const double minimum =
+            plot == m_batchPlot || plot == m_bytesPlot || plot == m_lagSecondsPlot ? 1.0 : 10.0;
         plot->yAxis->setRange(0, found ? std::max(upper * 1.15, minimum) : minimum);
         plot->replot(immediately ? QCustomPlot::rpImmediateRefresh : QCustomPlot::rpQueuedReplot);
     }

@@ -10,8 +10,9 @@ OffsetPlan plan(const QVector<PartitionCursor>& cursors, auto&& after) {
     OffsetPlan out;
     for (const PartitionCursor& c : cursors)
         out.changes.push_back({c.partition, c.earliest, c.latest, c.cursor, after(c)});
-    std::sort(out.changes.begin(), out.changes.end(),
-              [](const OffsetChange& a, const OffsetChange& b) { return a.partition < b.partition; });
+    std::sort(
+        out.changes.begin(), out.changes.end(),
+        [](const OffsetChange& a, const OffsetChange& b) { return a.partition < b.partition; });
     return out;
 }
 
@@ -63,7 +64,8 @@ OffsetPlan planShift(const QVector<PartitionCursor>& cursors, qint64 delta) {
 }
 
 OffsetPlan planGiven(const QVector<PartitionCursor>& cursors, const QMap<int, qint64>& offsets) {
-    return plan(cursors, [&](const PartitionCursor& c) { return offsets.value(c.partition, c.cursor); });
+    return plan(cursors,
+                [&](const PartitionCursor& c) { return offsets.value(c.partition, c.cursor); });
 }
 
 OffsetPlan planAtTime(const QVector<PartitionCursor>& cursors, const QVector<BatchRecord>& batches,

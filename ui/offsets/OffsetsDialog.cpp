@@ -123,8 +123,18 @@ OffsetsDialog::OffsetsDialog(EngineBridge* bridge, const QString& pipeline, QWid
     layout->addWidget(buttons);
     resize(720, 520);
 
-    connect(m_mode, &QComboBox::currentIndexChanged, this, [this](int i) {
+    // The options area takes the height of the current page only.
+    auto showOptions = [this](int i) {
+        for (int p = 0; p < m_options->count(); ++p) {
+            const auto policy = p == i ? QSizePolicy::Preferred : QSizePolicy::Ignored;
+            m_options->widget(p)->setSizePolicy(policy, policy);
+        }
         m_options->setCurrentIndex(i);
+        m_options->adjustSize();
+    };
+    showOptions(0);
+    connect(m_mode, &QComboBox::currentIndexChanged, this, [this, showOptions](int i) {
+        showOptions(i);
         recompute();
     });
     connect(m_shift, &QSpinBox::valueChanged, this, [this] { recompute(); });
@@ -278,9 +288,9 @@ void OffsetsDialog::onStatementFinished(const QueryResult& result) {
         return;
     m_pending = 0;
     if (result.ok) {
-        setStatus(tr("Applied: %1 continues from the new offsets at its next batch.")
-                      .arg(m_pipeline),
-                  false);
+        setStatus(
+            tr("Applied: %1 continues from the new offsets at its next batch.").arg(m_pipeline),
+            false);
     } else {
         setStatus(tr("Not applied: %1").arg(result.error), true);
     }

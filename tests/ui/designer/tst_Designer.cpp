@@ -1,7 +1,8 @@
 // The pipeline designer: node creation through the palette's drop path, connection rules, undo
 // and redo of every kind of edit, the SQL round trip of every sample pipeline, the SQL pane's
 // Apply, the inspector, the transform test on a real embedded broker, and Deploy into a real
-// store.
+// store; opening the store's pipelines as drawings (table rebuilt from the store, layout kept in
+// the catalog, credentials kept redacted and never lost on redeploy); a generated round trip.
 
 #include "designer/DesignerCommands.h"
 #include "designer/DesignerScene.h"
@@ -12,9 +13,11 @@
 #include "designer/Palette.h"
 #include "designer/PipelineDocument.h"
 #include "designer/SqlPane.h"
+#include "designer/StoredPipeline.h"
 #include "designer/TransformPanel.h"
 #include "designer/TransformTester.h"
 
+#include "pipeline/PipelineCatalog.h"
 #include "pipeline/StatementExecutor.h"
 #include "source/MockBroker.h"
 #include "source/PaymentGenerator.h"
@@ -22,15 +25,15 @@
 #include "store/Store.h"
 
 #include <QDir>
-#include <QImage>
-#include <QSet>
-#include <QTemporaryDir>
 #include <QFile>
+#include <QImage>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSet>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTableWidget>
@@ -71,6 +74,100 @@ sql::PipelineSpec specOf(const std::string& script) {
     return {};
 }
 
+// A store in a temporary folder with an executor on it.
+struct TempStore {
+    QTemporaryDir dir;
+    std::shared_ptr<store::Store> store;
+    std::unique_ptr<pipeline::StatementExecutor> executor;
+
+    bool open() {
+        if (!dir.isValid())
+            return false;
+        auto opened = store::Store::open(dir.filePath("store").toStdString());
+        if (!opened)
+            return false;
+        store = opened.value();
+        auto ex = pipeline::StatementExecutor::open(store);
+        if (!ex)
+            return false;
+        executor = std::move(ex.value());
+        return true;
+    }
+    Status run(const std::string& script) {
+        return executor->executeScript(script, [](const store::ExecResult&) {});
+    }
+    DesignerWidget::StoreProvider provider() const {
+        return [s = store] { return s; };
+    }
+    // The definition as the catalog holds it, credentials included.
+    sql::PipelineSpec storedSpec(const std::string& name) {
+        pipeline::PipelineCatalog catalog(executor->session().db(), "information_schema");
+        auto row = catalog.get(name);
+        if (!row || !row->has_value())
+            return {};
+        auto spec = pipeline::PipelineCatalog::specOf(**row);
+        return spec ? spec.value() : sql::PipelineSpec();
+    }
+    std::string credentials(const std::string& name) {
+        auto r =
+            executor->execute("SELECT credentials FROM information_schema.pipeline_credentials "
+                              "WHERE pipeline = '" +
+                              name + "'");
+        if (!r || r->rows.size() != 1)
+            return "(none)";
+        return r->rows[0][0].s;
+    }
+    std::string layout(const std::string& name) {
+        pipeline::PipelineCatalog catalog(executor->session().db(), "information_schema");
+        auto l = catalog.layout(name);
+        return l ? l.value() : "(error)";
+    }
+};
+
+QMap<NodeKind, QPointF> positions(const PipelineDocument& doc) {
+    QMap<NodeKind, QPointF> out;
+    for (int id : doc.nodeIds())
+        out.insert(doc.node(id)->kind, doc.node(id)->pos);
+    return out;
+}
+
+// One generated pipeline: the variant number seeds a fixed pseudo-random pick of one choice in
+// each dimension (the same variant always gives the same text).
+QString generatedPipeline(int variant) {
+    quint32 state = quint32(variant) * 2654435761u + 1;
+    auto pick = [&](const QStringList& choices) {
+        state = state * 1103515245u + 12345u;
+        return choices[int((state >> 16) % quint32(choices.size()))];
+    };
+    const QString source = pick(
+        {"KAFKA '127.0.0.1:9092/t'", "KAFKA 'a:1,b:2/topic.x'\nCONFIG '{\"client.id\": \"x\"}'",
+         "KAFKA 'k:9093/t'\nCONFIG '{\"security.protocol\": \"SASL_SSL\"}'\n"
+         "CREDENTIALS '{\"sasl.username\": \"u\", \"sasl.password\": \"p\"}'",
+         "FS '/data/in-*.csv'"});
+    const QString options =
+        pick({"", "\nBATCH_INTERVAL 100", "\nBATCH_INTERVAL 2500\nMAX_PARTITIONS_PER_BATCH 3",
+              "\nMAX_OFFSETS_PER_BATCH_PARTITION 500\nMAX_RETRIES_PER_BATCH_PARTITION 2\n"
+              "BATCH_INTERVAL 0\nMAX_PARTITIONS_PER_BATCH 0"});
+    const QString transform = pick({"", "\nWITH TRANSFORM ('transforms/t.py', '', '--mode x')"});
+    const QString policy = pick({"", "\nREPLACE", "\nIGNORE", "\nSKIP ALL ERRORS",
+                                 "\nSKIP DUPLICATE KEY ERRORS", "\nSKIP PARSER ERRORS"});
+    const QString format =
+        pick({"\nFORMAT CSV", "\nFORMAT CSV\nFIELDS TERMINATED BY '\\t'",
+              "\nFIELDS TERMINATED BY ';' OPTIONALLY ENCLOSED BY '\"' ESCAPED BY '\\\\'"
+              "\nLINES STARTING BY '>' TERMINATED BY '\\r\\n'\nIGNORE 2 LINES",
+              "\nFORMAT CSV\nFIELDS ENCLOSED BY '\"'\nLINES TERMINATED BY '\\n'",
+              "\nFORMAT JSON (a <- id, b <- user::name DEFAULT 'none', c <- %)",
+              "\nFORMAT AVRO\nSCHEMA '{\"type\": \"record\", \"name\": \"r\", \"fields\": []}'\n"
+              "(a <- %::id, b <- %::name)"});
+    const bool csv = !format.contains("JSON") && !format.contains("AVRO");
+    const QString columns = csv ? pick({"", "\n(a, b, c)", "\n(@x, b, @y)"}) : QString();
+    const QString set = pick({"", "\nSET a = CAST(@x AS INTEGER) * 2, c = upper(@y)"});
+    const QString where = pick({"", "\nWHERE b <> '' AND a > 0"});
+    const QString dup = pick({"", "\nON DUPLICATE KEY UPDATE b = VALUES(b), c = c + 1"});
+    return "CREATE PIPELINE gen_" + QString::number(variant) + " AS\nLOAD DATA " + source +
+           options + transform + policy + "\nINTO TABLE t" + format + columns + set + where + dup;
+}
+
 QJsonObject nodesOnly(std::initializer_list<NodeKind> kinds) {
     QJsonArray nodes;
     int id = 1;
@@ -97,6 +194,12 @@ private slots:
     void transformAndParse();
     void testButtonSamplesBroker();
     void deployCreatesAndStarts();
+    void generatedRoundTrip_data();
+    void generatedRoundTrip();
+    void openStorePipeline_data();
+    void openStorePipeline();
+    void deploySavesLayout();
+    void redeployKeepsCredentials();
     void screenshot();
 };
 
@@ -503,6 +606,231 @@ void TestDesigner::deployCreatesAndStarts() {
     DesignerWidget orphan({});
     QVERIFY(!orphan.deploy(&message));
     QVERIFY(message.contains("store"));
+}
+
+void TestDesigner::generatedRoundTrip_data() {
+    QTest::addColumn<QString>("sql");
+    QSet<QString> seen;
+    for (int variant = 0; variant < 400 && seen.size() < 60; ++variant) {
+        const QString sql = generatedPipeline(variant);
+        if (seen.contains(sql.section('\n', 1)))
+            continue;
+        seen.insert(sql.section('\n', 1));
+        QTest::newRow(qPrintable(QString("variant %1").arg(variant))) << sql;
+    }
+    QVERIFY(seen.size() >= 40);
+}
+
+void TestDesigner::generatedRoundTrip() {
+    QFETCH(QString, sql);
+    auto parsed = sql::parsePipelineStatement(sql.toStdString());
+    QVERIFY2(parsed.ok(),
+             qPrintable(QString::fromStdString(parsed.status().message()) + "\n" + sql));
+    const sql::PipelineSpec original = std::get<sql::CreatePipeline>(parsed.value()).spec;
+
+    PipelineDocument doc;
+    const Status loaded = doc.fromSqlScript(sql.toStdString());
+    QVERIFY2(loaded.ok(), loaded.message().c_str());
+    QVERIFY(doc.toSpec().value() == original);
+    // document -> SQL -> parse: the same spec.
+    auto generated = doc.toSqlScript(false);
+    QVERIFY2(generated.ok(), generated.status().message().c_str());
+    QVERIFY2(specOf(generated.value()) == original, generated.value().c_str());
+    // And through the layout JSON.
+    PipelineDocument copy;
+    QVERIFY(copy.fromJson(doc.toJson()));
+    QVERIFY(copy.toSpec().value() == original);
+}
+
+void TestDesigner::openStorePipeline_data() {
+    QTest::addColumn<QString>("script");
+    QTest::addColumn<QStringList>("definitions");
+    QTest::addColumn<QStringList>("shardKey");
+    QTest::addColumn<bool>("reference");
+    QTest::newRow("sharded")
+        << "CREATE TABLE orders (id INTEGER PRIMARY KEY, customer TEXT NOT NULL, "
+           "total REAL DEFAULT 0, note, SHARD KEY (id));\n"
+           "CREATE PIPELINE orders AS LOAD DATA KAFKA '127.0.0.1:9092/orders' "
+           "BATCH_INTERVAL 700 MAX_PARTITIONS_PER_BATCH 2 "
+           "WITH TRANSFORM ('transforms/o.py', '', '-v') IGNORE INTO TABLE orders "
+           "FORMAT CSV FIELDS TERMINATED BY '\\t' (id, @c, total) SET customer = upper(@c) "
+           "WHERE total > 0"
+        << QStringList{"id INTEGER PRIMARY KEY", "customer TEXT NOT NULL", "total REAL DEFAULT 0",
+                       "note"}
+        << QStringList{"id"} << false;
+    QTest::newRow("reference, composite key")
+        << "CREATE REFERENCE TABLE rates (cur TEXT NOT NULL, day TEXT, rate REAL, "
+           "PRIMARY KEY (day, cur));\n"
+           "CREATE PIPELINE `rate feed` AS LOAD DATA KAFKA 'k:1/rates' REPLACE INTO TABLE rates "
+           "FORMAT CSV (cur, day, rate)"
+        << QStringList{"cur TEXT NOT NULL", "day TEXT", "rate REAL", "PRIMARY KEY (day, cur)"}
+        << QStringList{} << true;
+}
+
+void TestDesigner::openStorePipeline() {
+    QFETCH(QString, script);
+    QFETCH(QStringList, definitions);
+    QFETCH(QStringList, shardKey);
+    QFETCH(bool, reference);
+    TempStore ts;
+    QVERIFY(ts.open());
+    const Status created = ts.run(script.toStdString());
+    QVERIFY2(created.ok(), created.message().c_str());
+    const sql::PipelineSpec stored = specOf(script.toStdString());
+    QVERIFY(ts.storedSpec(stored.name) == stored);
+
+    DesignerWidget widget(ts.provider());
+    QCOMPARE(widget.storePipelines(), QStringList{QString::fromStdString(stored.name)});
+    // The toolbar's menu lists the store's pipelines when it opens; choosing one draws it.
+    QMenu* menu = widget.openPipelineAction()->menu();
+    QVERIFY(menu);
+    emit menu->aboutToShow();
+    QCOMPARE(menu->actions().size(), 1);
+    QCOMPARE(menu->actions().first()->text(), QString::fromStdString(stored.name));
+    const QJsonObject starter = widget.document()->toJson();
+    menu->actions().first()->trigger();
+
+    PipelineDocument* doc = widget.document();
+    auto spec = doc->toSpec();
+    QVERIFY2(spec.ok(), spec.status().message().c_str());
+    QVERIFY(spec.value() == stored);
+    QVERIFY(widget.statusLabel()->text().contains("laid out afresh"));
+    auto table = parseCreateTable(doc->createTableSql());
+    QVERIFY2(table.ok(), doc->createTableSql().c_str());
+    QCOMPARE(QString::fromStdString(table->name), QString::fromStdString(stored.target));
+    QStringList gotDefinitions;
+    for (const std::string& d : table->definitions)
+        gotDefinitions << QString::fromStdString(d);
+    QCOMPARE(gotDefinitions, definitions);
+    QStringList gotKey;
+    for (const std::string& k : table->shardKey)
+        gotKey << QString::fromStdString(k);
+    QCOMPARE(gotKey, shardKey);
+    QCOMPARE(table->reference, reference);
+    QCOMPARE(widget.scene()->nodeItemCount(), doc->nodeCount());
+
+    // Opening is one undo step.
+    widget.undoStack()->undo();
+    QCOMPARE(widget.document()->toJson(), starter);
+
+    // A pipeline that is not there: the design stays, with the reason.
+    QString error;
+    QVERIFY(!widget.openPipeline("missing", &error));
+    QVERIFY2(error.contains("does not exist"), qPrintable(error));
+    QCOMPARE(widget.document()->toJson(), starter);
+}
+
+void TestDesigner::deploySavesLayout() {
+    TempStore ts;
+    QVERIFY(ts.open());
+    QVERIFY(ts.run(readFile(resource("pipelines/transformed_orders.sql")).toStdString()).ok());
+    QCOMPARE(ts.layout("orders_flat"), std::string());
+
+    DesignerWidget widget(ts.provider());
+    QVERIFY(widget.openPipeline("orders_flat"));
+    PipelineDocument* doc = widget.document();
+    QMap<int, QPair<QPointF, QPointF>> moves;
+    QPointF to(-200, 400);
+    for (int id : doc->nodeIds()) {
+        moves.insert(id, {doc->node(id)->pos, to});
+        to += QPointF(160, -60);
+    }
+    widget.undoStack()->push(new MoveNodesCommand(doc, moves));
+    widget.undoStack()->push(
+        new SetPropertiesCommand(doc, doc->nodeOf(NodeKind::Options), {{"batchInterval", 1500}}));
+    const QMap<NodeKind, QPointF> placed = positions(*doc);
+    QString message;
+    QVERIFY2(widget.deploy(&message), qPrintable(message));
+    QVERIFY(!ts.layout("orders_flat").empty());
+    QCOMPARE(ts.storedSpec("orders_flat").options.batchIntervalMs, int64_t(1500));
+
+    // A new designer opening the pipeline puts every node where it was deployed.
+    DesignerWidget reopened(ts.provider());
+    QVERIFY(reopened.openPipeline("orders_flat"));
+    QCOMPARE(positions(*reopened.document()), placed);
+    QVERIFY(reopened.document()->toSpec().value() == ts.storedSpec("orders_flat"));
+    QVERIFY(!reopened.statusLabel()->text().contains("afresh"));
+
+    // CREATE OR REPLACE from the console keeps the layout; the positions still apply.
+    auto replaced = ts.executor->execute(
+        "CREATE OR REPLACE PIPELINE orders_flat AS LOAD DATA KAFKA '127.0.0.1:9092/orders' "
+        "INTO TABLE orders FORMAT CSV (order_id, customer, total, currency)");
+    QVERIFY(replaced.ok());
+    DesignerWidget third(ts.provider());
+    QVERIFY(third.openPipeline("orders_flat"));
+    QCOMPARE(third.document()->nodeOf(NodeKind::Transform), 0);
+    const QMap<NodeKind, QPointF> now = positions(*third.document());
+    for (NodeKind k : {NodeKind::Source, NodeKind::Format, NodeKind::Table, NodeKind::Options})
+        QCOMPARE(now.value(k), placed.value(k));
+}
+
+void TestDesigner::redeployKeepsCredentials() {
+    TempStore ts;
+    QVERIFY(ts.open());
+    const std::string script =
+        "CREATE TABLE accounts (account_id INTEGER PRIMARY KEY, owner TEXT, balance REAL, "
+        "SHARD KEY (account_id));\n"
+        "CREATE PIPELINE accounts AS LOAD DATA KAFKA 'kafka-1.internal:9093/accounts'\n"
+        "CONFIG '{\"security.protocol\": \"SASL_SSL\", \"sasl.mechanism\": \"PLAIN\"}'\n"
+        "CREDENTIALS '{\"sasl.username\": \"sluice\", \"sasl.password\": \"change-me\"}'\n"
+        "INTO TABLE accounts FORMAT CSV (account_id, owner, balance)";
+    const Status created = ts.run(script);
+    QVERIFY2(created.ok(), created.message().c_str());
+    const std::string secret = specOf(script).credentialsJson;
+    QVERIFY(secret.find("change-me") != std::string::npos);
+    QCOMPARE(ts.credentials("accounts"), secret);
+
+    DesignerWidget widget(ts.provider());
+    QString error;
+    QVERIFY2(widget.openPipeline("accounts", &error), qPrintable(error));
+    PipelineDocument* doc = widget.document();
+    // Redacted in the drawing and in the SQL pane.
+    QCOMPARE(doc->node(doc->nodeOf(NodeKind::Source))->props.value("credentials").toString(),
+             QString(kRedactedCredentials));
+    QVERIFY(!widget.sqlPane()->text().contains("change-me"));
+    sql::PipelineSpec expected = ts.storedSpec("accounts");
+    expected.credentialsJson = kRedactedCredentials;
+    QVERIFY(doc->toSpec().value() == expected);
+    // The pane's text, placeholder included, applies as it is.
+    QVERIFY2(widget.applySql(widget.sqlPane()->text()),
+             qPrintable(widget.sqlPane()->errorLabel()->text()));
+    QVERIFY(doc->toSpec().value() == expected);
+
+    // An edit and a redeploy: the stored credentials survive; the layout does not hold them.
+    widget.undoStack()->push(
+        new SetPropertiesCommand(doc, doc->nodeOf(NodeKind::Options), {{"maxRetries", 3}}));
+    QString message;
+    QVERIFY2(widget.deploy(&message), qPrintable(message));
+    QCOMPARE(ts.credentials("accounts"), secret);
+    QCOMPARE(ts.storedSpec("accounts").options.maxRetriesPerBatchPartition, int64_t(3));
+    QCOMPARE(ts.storedSpec("accounts").credentialsJson, secret);
+    QVERIFY(ts.layout("accounts").find("change-me") == std::string::npos);
+
+    // Deployed under a new name: the credentials come from the pipeline it was opened from.
+    widget.undoStack()->push(
+        new SetPropertiesCommand(doc, doc->nodeOf(NodeKind::Options), {{"pipeline", "copy"}}));
+    QVERIFY2(widget.deploy(&message), qPrintable(message));
+    QCOMPARE(ts.credentials("copy"), secret);
+    QCOMPARE(ts.credentials("accounts"), secret);
+
+    // Real credentials typed in replace the stored ones.
+    widget.undoStack()->push(new SetPropertiesCommand(
+        doc, doc->nodeOf(NodeKind::Source), {{"credentials", "{\"sasl.password\": \"new\"}"}}));
+    QVERIFY2(widget.deploy(&message), qPrintable(message));
+    QCOMPARE(ts.credentials("copy"), std::string("{\"sasl.password\": \"new\"}"));
+    QCOMPARE(ts.credentials("accounts"), secret);
+
+    // A redacted design with nowhere to take credentials from is refused, nothing written.
+    DesignerWidget other(ts.provider());
+    QString renamed = QString::fromStdString(script);
+    renamed.replace("CREATE PIPELINE accounts", "CREATE PIPELINE fresh");
+    QVERIFY(other.loadSql(renamed));
+    other.undoStack()->push(new SetPropertiesCommand(other.document(),
+                                                     other.document()->nodeOf(NodeKind::Source),
+                                                     {{"credentials", kRedactedCredentials}}));
+    QVERIFY(!other.deploy(&message));
+    QVERIFY2(message.contains("credentials"), qPrintable(message));
+    QCOMPARE(ts.credentials("fresh"), std::string("(none)"));
 }
 
 void TestDesigner::screenshot() {
