@@ -109,13 +109,12 @@ struct TempStore {
         return spec ? spec.value() : sql::PipelineSpec();
     }
     std::string credentials(const std::string& name) {
-        auto r =
-            executor->execute("SELECT credentials FROM information_schema.pipeline_credentials "
-                              "WHERE pipeline = '" +
-                              name + "'");
-        if (!r || r->rows.size() != 1)
+        // User SQL may not read the credentials table; the catalog API may.
+        pipeline::PipelineCatalog catalog(executor->session().db(), "information_schema");
+        auto row = catalog.get(name);
+        if (!row.ok() || !row->has_value())
             return "(none)";
-        return r->rows[0][0].s;
+        return (*row)->credentials;
     }
     std::string layout(const std::string& name) {
         pipeline::PipelineCatalog catalog(executor->session().db(), "information_schema");
