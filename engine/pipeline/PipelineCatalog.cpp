@@ -103,17 +103,13 @@ Result<std::vector<PipelineRow>> PipelineCatalog::list() {
     if (!q.ok())
         return q.status();
     std::vector<PipelineRow> out;
-    while (true) {
-        auto r = q->step();
-        if (!r.ok())
-            return r.status();
-        if (!*r)
-            break;
-        auto row = readRow(*q);
+    SLUICE_TRY(q->forEachRow([&](Stmt& s) {
+        auto row = readRow(s);
         if (!row.ok())
             return row.status();
         out.push_back(std::move(*row));
-    }
+        return Status();
+    }));
     return out;
 }
 
@@ -294,20 +290,16 @@ Result<std::map<int32_t, CursorRow>> PipelineCatalog::cursors(const std::string&
         return q.status();
     q->bind(1, name);
     std::map<int32_t, CursorRow> out;
-    while (true) {
-        auto r = q->step();
-        if (!r.ok())
-            return r.status();
-        if (!*r)
-            break;
+    SLUICE_TRY(q->forEachRow([&](Stmt& s) {
         CursorRow c;
-        c.partition = static_cast<int32_t>(q->int64(0));
-        c.earliest = q->int64(1);
-        c.latest = q->int64(2);
-        c.cursor = q->int64(3);
-        c.successfulCursor = q->int64(4);
+        c.partition = static_cast<int32_t>(s.int64(0));
+        c.earliest = s.int64(1);
+        c.latest = s.int64(2);
+        c.cursor = s.int64(3);
+        c.successfulCursor = s.int64(4);
         out[c.partition] = c;
-    }
+        return Status();
+    }));
     return out;
 }
 
@@ -403,21 +395,17 @@ PipelineCatalog::plannedBatches(const std::string& name) {
         return q.status();
     q->bind(1, name);
     std::vector<std::pair<int64_t, std::vector<BatchRange>>> out;
-    while (true) {
-        auto r = q->step();
-        if (!r.ok())
-            return r.status();
-        if (!*r)
-            break;
-        int64_t id = q->int64(0);
+    SLUICE_TRY(q->forEachRow([&](Stmt& s) {
+        int64_t id = s.int64(0);
         if (out.empty() || out.back().first != id)
             out.push_back({id, {}});
         BatchRange br;
-        br.partition = static_cast<int32_t>(q->int64(1));
-        br.start = q->int64(2);
-        br.end = q->int64(3);
+        br.partition = static_cast<int32_t>(s.int64(1));
+        br.start = s.int64(2);
+        br.end = s.int64(3);
         out.back().second.push_back(br);
-    }
+        return Status();
+    }));
     return out;
 }
 

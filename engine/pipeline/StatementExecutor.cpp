@@ -22,12 +22,6 @@ Value text(std::string s) {
     v.s = std::move(s);
     return v;
 }
-Value integer(int64_t i) {
-    Value v;
-    v.type = Value::Type::Integer;
-    v.i = i;
-    return v;
-}
 
 template <class... Ts> struct Overloaded : Ts... {
     using Ts::operator()...;

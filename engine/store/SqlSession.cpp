@@ -103,18 +103,14 @@ Result<std::vector<TableInfo>> readTableRegistry(sqlite3* db, const std::string&
     if (!q.ok())
         return q.status();
     std::vector<TableInfo> out;
-    while (true) {
-        auto r = q->step();
-        if (!r.ok())
-            return r.status();
-        if (!*r)
-            break;
+    SLUICE_TRY(q->forEachRow([&](Stmt& s) {
         TableInfo t;
-        t.name = q->text(0);
-        t.kind = q->text(1) == "reference" ? TableKind::Reference : TableKind::Sharded;
-        t.shardKey = decodeKey(q->text(2));
+        t.name = s.text(0);
+        t.kind = s.text(1) == "reference" ? TableKind::Reference : TableKind::Sharded;
+        t.shardKey = decodeKey(s.text(2));
         out.push_back(std::move(t));
-    }
+        return Status();
+    }));
     return out;
 }
 

@@ -70,15 +70,10 @@ struct SqlSession::Impl {
         if (!q.ok())
             return q.status();
         std::vector<ColumnInfo> cols;
-        while (true) {
-            auto r = q->step();
-            if (!r.ok())
-                return r.status();
-            if (!*r)
-                break;
-            ColumnInfo c{q->text(0), q->text(1), q->text(2), !q->isNull(2), static_cast<int>(q->int64(3))};
-            cols.push_back(std::move(c));
-        }
+        SLUICE_TRY(q->forEachRow([&](Stmt& r) {
+            cols.push_back({r.text(0), r.text(1), r.text(2), !r.isNull(2), static_cast<int>(r.int64(3))});
+            return Status();
+        }));
         return cols;
     }
 };

@@ -53,6 +53,23 @@ public:
     Result<bool> step();
     // Steps to completion, then resets; for INSERT/UPDATE.
     Status run();
+    // Steps through every row, calling onRow for each; stops at the first error (SQLite's or
+    // onRow's), then resets.
+    template <typename Fn> Status forEachRow(Fn&& onRow) {
+        while (true) {
+            auto r = step();
+            if (!r.ok())
+                return r.status();
+            if (!*r)
+                break;
+            if (Status st = onRow(*this); !st.ok()) {
+                reset();
+                return st;
+            }
+        }
+        reset();
+        return {};
+    }
     void reset();
 
     int64_t int64(int col) const { return sqlite3_column_int64(m_stmt.get(), col); }
