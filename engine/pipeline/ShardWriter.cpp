@@ -121,7 +121,7 @@ Result<bool> ShardWriter::commit(const std::string& pipeline, int64_t batchId, c
     m_marker.bind(1, batchId).bind(2, pipeline).bind(3, store::nowSeconds());
     SLUICE_TRY(m_marker.run());
     // Markers of earlier batches of this pipeline are no longer needed: a batch's shard commits
-    // start only after every earlier batch committed in the catalog (PipelineRunner, "Pipelining";
+    // start only after every earlier batch committed in the catalog (RunnerImpl.h, "Pipelining";
     // a failed batch holds no marker).
     m_prune.bind(1, pipeline).bind(2, batchId);
     SLUICE_TRY(m_prune.run());
