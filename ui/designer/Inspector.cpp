@@ -1,7 +1,11 @@
 #include "Inspector.h"
 
 #include "DesignerCommands.h"
+#include "TopicLister.h"
 
+#include <QApplication>
+#include <QHBoxLayout>
+#include <QPushButton>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QEvent>
@@ -72,6 +76,8 @@ void Inspector::setNode(int id) {
 
 void Inspector::rebuild() {
     m_editors.clear();
+    m_listTopics = nullptr;
+    m_topicChoices = nullptr;
     while (m_layout->rowCount() > 0)
         m_layout->removeRow(0);
     const DesignerNode* node = m_document->node(m_id);
@@ -128,8 +134,63 @@ void Inspector::rebuild() {
         editor->setToolTip(d.tip);
         m_editors.insert(key, editor);
         m_layout->addRow(d.label, editor);
+        if (node->kind == NodeKind::Source && key == "topic")
+            addTopicPicker();
     }
     refresh();
+}
+
+void Inspector::addTopicPicker() {
+    auto* row = new QWidget(m_form);
+    auto* layout = new QHBoxLayout(row);
+    layout->setContentsMargins(0, 0, 0, 0);
+    m_listTopics = new QPushButton(tr("List topics"), row);
+    m_listTopics->setObjectName("listTopics");
+    m_listTopics->setToolTip(tr("Ask the brokers for their topics"));
+    m_topicChoices = new QComboBox(row);
+    m_topicChoices->setObjectName("topicChoices");
+    m_topicChoices->setEnabled(false);
+    layout->addWidget(m_listTopics);
+    layout->addWidget(m_topicChoices, 1);
+    m_layout->addRow(QString(), row);
+    connect(m_listTopics, &QPushButton::clicked, this, [this] { listTopics(); });
+    connect(m_topicChoices, &QComboBox::activated, this, [this](int index) {
+        const DesignerNode* node = m_document->node(m_id);
+        const QString topic = m_topicChoices->itemData(index).toString();
+        if (!node || topic.isEmpty() || node->props.value("topic").toString() == topic)
+            return;
+        m_undoStack->push(new SetPropertiesCommand(m_document, m_id, {{"topic", topic}}));
+    });
+}
+
+bool Inspector::listTopics() {
+    const DesignerNode* node = m_document->node(m_id);
+    if (!node || !m_topicChoices)
+        return false;
+    commit("brokers");
+    const auto config = kafkaClientConfig(node->props.value("config").toString().toStdString(),
+                                          node->props.value("credentials").toString().toStdString());
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    auto topics = designer::listTopics(node->props.value("brokers").toString().toStdString(), config);
+    QApplication::restoreOverrideCursor();
+    m_topicChoices->clear();
+    if (!topics) {
+        const QString why = QString::fromStdString(topics.status().message());
+        m_topicChoices->addItem(tr("(no answer)"));
+        m_topicChoices->setToolTip(why);
+        m_topicChoices->setEnabled(false);
+        return false;
+    }
+    for (const TopicInfo& t : topics.value())
+        m_topicChoices->addItem(
+            tr("%1 (%n partition(s))", nullptr, t.partitions).arg(QString::fromStdString(t.name)),
+            QString::fromStdString(t.name));
+    m_topicChoices->setToolTip(tr("%n topic(s)", nullptr, int(topics->size())));
+    m_topicChoices->setEnabled(!topics->empty());
+    const int current = m_topicChoices->findData(node->props.value("topic").toString());
+    if (current >= 0)
+        m_topicChoices->setCurrentIndex(current);
+    return true;
 }
 
 void Inspector::refresh() {

@@ -9,8 +9,10 @@
 #include <QHash>
 #include <QWidget>
 
+class QComboBox;
 class QFormLayout;
 class QLabel;
+class QPushButton;
 class QUndoStack;
 
 namespace sluice::ui::designer {
@@ -25,11 +27,20 @@ public:
     // The editor of a property of the shown node (for tests), null when not shown.
     QWidget* editor(const QString& key) const { return m_editors.value(key); }
 
+    // Source node only (null otherwise): "List topics" and the topics it found. The list is
+    // asked of the node's brokers (with its CONFIG and CREDENTIALS) as a short blocking call
+    // (at most 5 s, wait cursor); choosing a topic sets it with a SetPropertiesCommand.
+    QPushButton* listTopicsButton() const { return m_listTopics; }
+    QComboBox* topicChoices() const { return m_topicChoices; }
+    // What the button does; false (message in the choices' tooltip) when the broker fails.
+    bool listTopics();
+
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void rebuild();
+    void addTopicPicker();
     void refresh();
     void commit(const QString& key);
     QVariant editorValue(const QString& key) const;
@@ -43,6 +54,8 @@ private:
     QFormLayout* m_layout = nullptr;
     QList<PropertyDescriptor> m_descriptors;
     QHash<QString, QWidget*> m_editors;
+    QPushButton* m_listTopics = nullptr;
+    QComboBox* m_topicChoices = nullptr;
 };
 
 } // namespace sluice::ui::designer
