@@ -7,8 +7,10 @@
 #include "Palette.h"
 #include "SqlPane.h"
 #include "StoredPipeline.h"
+#include "TopicLister.h"
 #include "TransformPanel.h"
 
+#include "pipeline/RowBuilder.h"
 #include "pipeline/StatementExecutor.h"
 #include "store/Store.h"
 
@@ -94,6 +96,19 @@ DesignerWidget::DesignerWidget(StoreProvider store, QWidget* parent)
     m_sqlPane = new SqlPane(this);
     m_transformPanel = new TransformPanel(
         m_document, m_undoStack, [this] { return workingDir(); }, this);
+    m_transformPanel->setDeployedSpecProvider(
+        [this](const std::string& name) -> Result<sql::PipelineSpec> {
+            auto store = m_store ? m_store() : nullptr;
+            if (!store)
+                return Status(ErrorCode::NotFound, "open a store first");
+            auto executor = pipeline::StatementExecutor::open(store);
+            if (!executor)
+                return executor.status();
+            auto stored = readStoredPipeline(*executor.value(), name);
+            if (!stored)
+                return stored.status();
+            return stored->spec;
+        });
     m_status = new QLabel(this);
     m_status->setWordWrap(true);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -411,14 +426,22 @@ bool DesignerWidget::deploy(QString* message) {
         spec->credentialsJson = stored.value();
     }
 
+    bool exists = false;
     if (spec->targetKind == sql::TargetKind::Table) {
         auto tables = ex.session().tables();
         if (!tables)
             return fail(qmsg(tables.status()));
         const QString target = QString::fromStdString(spec->target);
-        const bool exists = std::any_of(tables->begin(), tables->end(), [&](const auto& t) {
+        exists = std::any_of(tables->begin(), tables->end(), [&](const auto& t) {
             return QString::fromStdString(t.name).compare(target, Qt::CaseInsensitive) == 0;
         });
+    }
+    const Status valid = validateDeploy(*store, spec.value(), exists);
+    if (!valid.ok())
+        return fail(qmsg(valid));
+
+    if (spec->targetKind == sql::TargetKind::Table) {
+        const QString target = QString::fromStdString(spec->target);
         if (!exists) {
             const std::string table = m_document->createTableSql();
             if (table.empty())
@@ -470,6 +493,53 @@ bool DesignerWidget::deploy(QString* message) {
         *message = name;
     emit deployed(name);
     return true;
+}
+
+Status DesignerWidget::validateDeploy(const store::Store& store, const sql::PipelineSpec& spec,
+                                      bool tableExists) const {
+    if (spec.targetKind == sql::TargetKind::Table) {
+        if (!tableExists) {
+            if (m_document->createTableSql().empty())
+                return Status(ErrorCode::NotFound,
+                              "table " + spec.target +
+                                  " does not exist and the Table node has no columns");
+        } else {
+            auto schema = pipeline::loadTableSchema(store, spec.target);
+            if (!schema)
+                return schema.status();
+            auto has = [&](const std::string& column) {
+                const QString name = QString::fromStdString(column);
+                return std::any_of(
+                    schema->columns.begin(), schema->columns.end(), [&](const std::string& c) {
+                        return QString::fromStdString(c).compare(name, Qt::CaseInsensitive) == 0;
+                    });
+            };
+            std::vector<std::string> wanted;
+            for (const std::string& c : spec.columns)
+                if (!c.empty() && c[0] != '@')
+                    wanted.push_back(c);
+            for (const sql::Assignment& a : spec.set)
+                wanted.push_back(a.column);
+            for (const std::string& c : wanted)
+                if (!has(c))
+                    return Status(ErrorCode::NotFound,
+                                  "table " + spec.target + " has no column " + c);
+        }
+    }
+    if (spec.sourceType == sql::SourceType::Kafka && m_brokerCheck)
+        return m_brokerCheck(spec);
+    if (spec.sourceType == sql::SourceType::Kafka) {
+        auto topics =
+            listTopics(spec.brokers, kafkaClientConfig(spec.configJson, spec.credentialsJson));
+        if (!topics)
+            return topics.status();
+        const bool found = std::any_of(topics->begin(), topics->end(),
+                                       [&](const TopicInfo& t) { return t.name == spec.topic; });
+        if (!found)
+            return Status(ErrorCode::NotFound,
+                          "topic " + spec.topic + " does not exist on " + spec.brokers);
+    }
+    return {};
 }
 
 bool DesignerWidget::exportSql(const QString& path, QString* error) {

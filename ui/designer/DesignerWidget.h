@@ -86,7 +86,15 @@ public:
     // from the store, node positions from the layout Deploy saved (laid out afresh when none).
     bool openPipeline(const QString& name, QString* error = nullptr);
 
+    // Deploy first validates, writing nothing on failure: a missing target table must be
+    // creatable from the Table node; an existing one must have every column of the column list
+    // and SET; a Kafka source's brokers must answer within 5 s and hold the topic.
     bool deploy(QString* message = nullptr);
+    // Replaces Deploy's broker check (default: the brokers answer within 5 s and hold the
+    // topic) for designs whose cluster cannot be reached from here, e.g. tests of credential
+    // handling. An empty function restores the default.
+    using BrokerCheck = std::function<Status(const sql::PipelineSpec&)>;
+    void setBrokerCheck(BrokerCheck check) { m_brokerCheck = std::move(check); }
     bool exportSql(const QString& path, QString* error = nullptr);
     bool saveLayout(const QString& path, QString* error = nullptr) const;
     bool loadLayout(const QString& path, QString* error = nullptr);
@@ -109,6 +117,8 @@ private:
     void saveLayoutDialog();
     void openLayoutDialog();
     void fillPipelineMenu();
+    Status validateDeploy(const store::Store& store, const sql::PipelineSpec& spec,
+                          bool tableExists) const;
 
     StoreProvider m_store;
     PipelineDocument* m_document = nullptr;
@@ -135,6 +145,7 @@ private:
     // The store pipeline the design was last opened from: where Deploy takes the credentials of
     // a renamed design whose credentials are redacted.
     QString m_openedPipeline;
+    BrokerCheck m_brokerCheck;
     bool m_shownOnce = false;
 };
 

@@ -4,15 +4,15 @@
 #include "TopicLister.h"
 
 #include <QApplication>
-#include <QHBoxLayout>
-#include <QPushButton>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QEvent>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QRegularExpressionValidator>
 #include <QScrollArea>
 #include <QSignalBlocker>
@@ -164,14 +164,17 @@ void Inspector::addTopicPicker() {
 }
 
 bool Inspector::listTopics() {
-    const DesignerNode* node = m_document->node(m_id);
-    if (!node || !m_topicChoices)
+    if (!m_document->node(m_id) || !m_topicChoices)
         return false;
+    // The brokers as typed, even when the field still has focus.
     commit("brokers");
-    const auto config = kafkaClientConfig(node->props.value("config").toString().toStdString(),
-                                          node->props.value("credentials").toString().toStdString());
+    const DesignerNode* node = m_document->node(m_id);
+    const auto config =
+        kafkaClientConfig(node->props.value("config").toString().toStdString(),
+                          node->props.value("credentials").toString().toStdString());
     QApplication::setOverrideCursor(Qt::WaitCursor);
-    auto topics = designer::listTopics(node->props.value("brokers").toString().toStdString(), config);
+    auto topics =
+        designer::listTopics(node->props.value("brokers").toString().toStdString(), config);
     QApplication::restoreOverrideCursor();
     m_topicChoices->clear();
     if (!topics) {
@@ -181,11 +184,15 @@ bool Inspector::listTopics() {
         m_topicChoices->setEnabled(false);
         return false;
     }
-    for (const TopicInfo& t : topics.value())
-        m_topicChoices->addItem(
-            tr("%1 (%n partition(s))", nullptr, t.partitions).arg(QString::fromStdString(t.name)),
-            QString::fromStdString(t.name));
-    m_topicChoices->setToolTip(tr("%n topic(s)", nullptr, int(topics->size())));
+    for (const TopicInfo& t : topics.value()) {
+        const QString name = QString::fromStdString(t.name);
+        m_topicChoices->addItem(t.partitions == 1
+                                    ? tr("%1 (1 partition)").arg(name)
+                                    : tr("%1 (%2 partitions)").arg(name).arg(t.partitions),
+                                name);
+    }
+    m_topicChoices->setToolTip(
+        tr("%1 topics on %2").arg(topics->size()).arg(node->props.value("brokers").toString()));
     m_topicChoices->setEnabled(!topics->empty());
     const int current = m_topicChoices->findData(node->props.value("topic").toString());
     if (current >= 0)
@@ -275,6 +282,8 @@ void Inspector::updateEnabled() {
         const bool kafka = node->props.value("sourceType").toString() != "FS";
         enable({"brokers", "topic", "config", "credentials"}, kafka);
         enable({"fsPath"}, !kafka);
+        if (m_listTopics)
+            m_listTopics->setEnabled(kafka);
     } else if (node->kind == NodeKind::Format) {
         const QString format = node->props.value("format").toString();
         enable({"fieldsTerminatedBy", "enclosedBy", "optionallyEnclosed", "escapedBy",

@@ -53,8 +53,8 @@ listTopics(const std::string& brokers,
     const rd_kafka_resp_err_t err = rd_kafka_metadata(rk.get(), 1, nullptr, &raw, timeoutMs);
     std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter> md(raw);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR || !md)
-        return Status(ErrorCode::Kafka, "brokers " + brokers + " did not answer: " +
-                                                  rd_kafka_err2str(err));
+        return Status(ErrorCode::Kafka,
+                      "brokers " + brokers + " did not answer: " + rd_kafka_err2str(err));
     std::vector<TopicInfo> topics;
     for (int i = 0; i < md->topic_cnt; ++i) {
         const rd_kafka_metadata_topic_t& t = md->topics[i];
@@ -68,8 +68,8 @@ listTopics(const std::string& brokers,
     return topics;
 }
 
-std::vector<std::pair<std::string, std::string>> kafkaClientConfig(const std::string& configJson,
-                                                                   const std::string& credentialsJson) {
+std::vector<std::pair<std::string, std::string>>
+kafkaClientConfig(const std::string& configJson, const std::string& credentialsJson) {
     std::vector<std::pair<std::string, std::string>> out;
     for (const std::string& text : {configJson, credentialsJson}) {
         const QJsonDocument json = QJsonDocument::fromJson(QByteArray::fromStdString(text));

@@ -30,7 +30,7 @@ listTopics(const std::string& brokers,
 
 // The librdkafka properties of a pipeline's CONFIG and CREDENTIALS JSON objects (string, number
 // and bool values as text). Text that is not a JSON object (empty, '<redacted>') adds nothing.
-std::vector<std::pair<std::string, std::string>> kafkaClientConfig(const std::string& configJson,
-                                                                   const std::string& credentialsJson);
+std::vector<std::pair<std::string, std::string>>
+kafkaClientConfig(const std::string& configJson, const std::string& credentialsJson);
 
 } // namespace sluice::ui::designer

@@ -71,6 +71,10 @@ TransformPanel::TransformPanel(PipelineDocument* document, QUndoStack* undoStack
     m_test->setToolTip(tr("Sample messages from the topic, transform and parse them; writes "
                           "nothing"));
     bar->addWidget(m_test);
+    m_compareButton = new QPushButton(tr("Compare"), this);
+    m_compareButton->setToolTip(tr("Run the deployed transform and this one on the same sample "
+                                   "and show the rows that differ"));
+    bar->addWidget(m_compareButton);
     layout->addLayout(bar);
 
     auto* split = new QSplitter(Qt::Horizontal, this);
@@ -90,7 +94,9 @@ TransformPanel::TransformPanel(PipelineDocument* document, QUndoStack* undoStack
     m_tabs->addTab(m_input, tr("Input"));
     m_tabs->addTab(m_output, tr("Output"));
     m_tabs->addTab(m_rows, tr("Parsed rows"));
+    m_compare = makeTable({}, m_tabs);
     m_tabs->addTab(m_errors, tr("Errors"));
+    m_tabs->addTab(m_compare, tr("Compare"));
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 1);
     layout->addWidget(split, 1);
@@ -108,6 +114,7 @@ TransformPanel::TransformPanel(PipelineDocument* document, QUndoStack* undoStack
             m_commitTimer->start();
     });
     connect(m_test, &QPushButton::clicked, this, &TransformPanel::startTest);
+    connect(m_compareButton, &QPushButton::clicked, this, &TransformPanel::startCompare);
     connect(m_load, &QPushButton::clicked, this, &TransformPanel::loadFromFile);
     connect(m_save, &QPushButton::clicked, this, &TransformPanel::saveToFile);
     connect(document, &PipelineDocument::changed, this, &TransformPanel::syncFromDocument);
@@ -201,29 +208,114 @@ void TransformPanel::startTest() {
     const DesignerNode* node = m_document->node(m_document->nodeOf(NodeKind::Transform));
     if (node && request.spec.transform)
         request.inlineScript = node->props.value("script").toString().toStdString();
-    const quint64 token = ++m_token;
-    m_test->setEnabled(false);
     m_status->setText(tr("Sampling %1 messages from %2…")
                           .arg(request.messages)
                           .arg(QString::fromStdString(request.spec.topic)));
-    m_thread = QThread::create([this, request, token] {
+    launch([this, request]() -> std::function<void()> {
         auto result = std::make_shared<TransformTestResult>(runTransformTest(request));
+        return [this, result] { showResult(*result); };
+    });
+}
+
+void TransformPanel::launch(std::function<std::function<void()>()> work) {
+    const quint64 token = ++m_token;
+    m_test->setEnabled(false);
+    m_compareButton->setEnabled(false);
+    m_thread = QThread::create([this, work = std::move(work), token] {
+        std::function<void()> show = work();
         QMetaObject::invokeMethod(
             this,
-            [this, result, token] {
+            [this, show, token] {
                 if (m_thread) {
                     m_thread->wait();
                     delete m_thread;
                     m_thread = nullptr;
                 }
                 m_test->setEnabled(true);
+                m_compareButton->setEnabled(true);
                 if (token == m_token)
-                    showResult(*result);
+                    show();
                 emit testFinished();
             },
             Qt::QueuedConnection);
     });
     m_thread->start();
+}
+
+void TransformPanel::startCompare() {
+    if (m_thread)
+        return;
+    commitScript();
+    auto spec = m_document->toSpec();
+    if (!spec) {
+        m_status->setText(
+            tr("Cannot compare: %1").arg(QString::fromStdString(spec.status().message())));
+        return;
+    }
+    if (!m_deployedSpec) {
+        m_status->setText(tr("Cannot compare: open a store first"));
+        return;
+    }
+    auto deployedSpec = m_deployedSpec(spec->name);
+    if (!deployedSpec) {
+        m_status->setText(tr("Cannot compare: no deployed pipeline %1 (%2)")
+                              .arg(QString::fromStdString(spec->name),
+                                   QString::fromStdString(deployedSpec.status().message())));
+        return;
+    }
+    TransformTestRequest edited;
+    edited.spec = spec.value();
+    edited.messages = m_count->value();
+    edited.workingDir = (m_workingDir ? m_workingDir() : QDir::currentPath()).toStdString();
+    const DesignerNode* node = m_document->node(m_document->nodeOf(NodeKind::Transform));
+    if (node && edited.spec.transform)
+        edited.inlineScript = node->props.value("script").toString().toStdString();
+    TransformTestRequest deployed = edited;
+    deployed.spec = deployedSpec.value();
+    deployed.inlineScript.clear();
+    m_status->setText(tr("Comparing on %1 messages from %2…")
+                          .arg(edited.messages)
+                          .arg(QString::fromStdString(edited.spec.topic)));
+    launch([this, deployed, edited]() -> std::function<void()> {
+        auto result =
+            std::make_shared<TransformCompareResult>(runTransformCompare(deployed, edited));
+        return [this, result] { showComparison(*result); };
+    });
+}
+
+void TransformPanel::showComparison(const TransformCompareResult& result) {
+    size_t width = 0;
+    for (const auto* rows : {&result.onlyDeployed, &result.onlyEdited})
+        for (const auto& row : *rows)
+            width = std::max(width, row.size());
+    const std::vector<std::string>& columns = result.edited.columns;
+    QStringList headers{tr("Side")};
+    for (size_t c = 0; c < width; ++c)
+        headers << (c < columns.size() ? QString::fromStdString(columns[c])
+                                       : tr("field %1").arg(c + 1));
+    m_compare->clear();
+    m_compare->setColumnCount(int(headers.size()));
+    m_compare->setHorizontalHeaderLabels(headers);
+    m_compare->setRowCount(int(result.onlyDeployed.size() + result.onlyEdited.size()));
+    int row = 0;
+    for (const auto& [side, rows] : {std::pair{tr("deployed"), &result.onlyDeployed},
+                                     std::pair{tr("edited"), &result.onlyEdited}}) {
+        for (const auto& fields : *rows) {
+            QStringList cells{side};
+            for (const std::string& f : fields)
+                cells << shown(f);
+            setRow(m_compare, row++, cells);
+        }
+    }
+    if (!result.status.ok())
+        m_status->setText(
+            tr("Compare failed: %1").arg(QString::fromStdString(result.status.message())));
+    else
+        m_status->setText(tr("%1 messages in: %2 rows only in deployed, %3 only in edited.")
+                              .arg(result.input.size())
+                              .arg(result.onlyDeployed.size())
+                              .arg(result.onlyEdited.size()));
+    m_tabs->setCurrentWidget(m_compare);
 }
 
 void TransformPanel::showResult(const TransformTestResult& result) {

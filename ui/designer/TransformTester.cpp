@@ -8,6 +8,7 @@
 #include <QTemporaryDir>
 
 #include <chrono>
+#include <map>
 #include <set>
 
 namespace sluice::ui::designer {
@@ -189,6 +190,57 @@ TransformTestResult runTransformTest(const TransformTestRequest& request) {
         return result;
     }
     return transformAndParse(request, std::move(sample.value()));
+}
+
+namespace {
+
+// The rows of `from` left after removing, one for one, those also in `other`.
+std::vector<std::vector<std::string>>
+rowsNotIn(const std::vector<std::vector<std::string>>& from,
+          const std::vector<std::vector<std::string>>& other) {
+    std::map<std::vector<std::string>, int> available;
+    for (const auto& row : other)
+        ++available[row];
+    std::vector<std::vector<std::string>> out;
+    for (const auto& row : from) {
+        auto it = available.find(row);
+        if (it != available.end() && it->second > 0)
+            --it->second;
+        else
+            out.push_back(row);
+    }
+    return out;
+}
+
+} // namespace
+
+TransformCompareResult compareTransforms(const TransformTestRequest& deployed,
+                                         const TransformTestRequest& edited,
+                                         std::vector<SampledRecord> input) {
+    TransformCompareResult result;
+    result.deployed = transformAndParse(deployed, input);
+    result.edited = transformAndParse(edited, input);
+    result.input = std::move(input);
+    if (!result.deployed.status.ok())
+        result.status = Status(result.deployed.status.code(),
+                               "deployed transform: " + result.deployed.status.message());
+    else if (!result.edited.status.ok())
+        result.status = Status(result.edited.status.code(),
+                               "edited transform: " + result.edited.status.message());
+    result.onlyDeployed = rowsNotIn(result.deployed.rows, result.edited.rows);
+    result.onlyEdited = rowsNotIn(result.edited.rows, result.deployed.rows);
+    return result;
+}
+
+TransformCompareResult runTransformCompare(const TransformTestRequest& deployed,
+                                           const TransformTestRequest& edited) {
+    auto input = sampleMessages(edited);
+    if (!input) {
+        TransformCompareResult result;
+        result.status = input.status();
+        return result;
+    }
+    return compareTransforms(deployed, edited, std::move(input.value()));
 }
 
 } // namespace sluice::ui::designer

@@ -57,4 +57,25 @@ TransformTestResult transformAndParse(const TransformTestRequest& request,
 // Both, as the Test button runs them.
 TransformTestResult runTransformTest(const TransformTestRequest& request);
 
+// "Compare": the deployed pipeline's transform and the edited one on the same input.
+struct TransformCompareResult {
+    Status status; // sampling failed, or either side failed as a whole (message names the side)
+    std::vector<SampledRecord> input;
+    TransformTestResult deployed;
+    TransformTestResult edited;
+    // Parsed rows as multisets: a row appearing k times on one side and j < k times on the
+    // other is listed k - j times, in the order of its side.
+    std::vector<std::vector<std::string>> onlyDeployed;
+    std::vector<std::vector<std::string>> onlyEdited;
+};
+
+// Transforms and parses input with both requests and diffs the parsed rows.
+TransformCompareResult compareTransforms(const TransformTestRequest& deployed,
+                                         const TransformTestRequest& edited,
+                                         std::vector<SampledRecord> input);
+
+// Samples with the edited request's source, then compares.
+TransformCompareResult runTransformCompare(const TransformTestRequest& deployed,
+                                           const TransformTestRequest& edited);
+
 } // namespace sluice::ui::designer

@@ -2,7 +2,9 @@
 // and redo of every kind of edit, the SQL round trip of every sample pipeline, the SQL pane's
 // Apply, the inspector, the transform test on a real embedded broker, and Deploy into a real
 // store; opening the store's pipelines as drawings (table rebuilt from the store, layout kept in
-// the catalog, credentials kept redacted and never lost on redeploy); a generated round trip.
+// the catalog, credentials kept redacted and never lost on redeploy); a generated round trip;
+// the inspector's topic picker on a real embedded broker; Compare against the deployed
+// transform; Deploy's validation (missing columns, unreachable broker, missing topic).
 
 #include "designer/DesignerCommands.h"
 #include "designer/DesignerScene.h"
@@ -24,6 +26,7 @@
 #include "sql/Lexer.h"
 #include "store/Store.h"
 
+#include <QComboBox>
 #include <QDir>
 #include <QFile>
 #include <QImage>
@@ -199,6 +202,10 @@ private slots:
     void openStorePipeline();
     void deploySavesLayout();
     void redeployKeepsCredentials();
+    void topicPickerListsBroker();
+    void compareWithDeployed();
+    void deployValidation_data();
+    void deployValidation();
     void screenshot();
 };
 
@@ -561,13 +568,19 @@ void TestDesigner::testButtonSamplesBroker() {
 }
 
 void TestDesigner::deployCreatesAndStarts() {
+    // Declared first: the started pipeline consumes from it until the store closes.
+    auto broker = source::MockBroker::start();
+    QVERIFY(broker.ok());
+    QVERIFY(broker.value()->createTopic("payments", 2).ok());
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     auto store = store::Store::open(dir.filePath("store").toStdString());
     QVERIFY(store.ok());
     std::shared_ptr<store::Store> shared = store.value();
     DesignerWidget widget([shared] { return shared; });
-    QVERIFY(widget.loadSql(readFile(resource("pipelines/payments.sql"))));
+    QString paymentsSql = readFile(resource("pipelines/payments.sql"));
+    paymentsSql.replace("127.0.0.1:9092", QString::fromStdString(broker.value()->bootstraps()));
+    QVERIFY(widget.loadSql(paymentsSql));
     QSignalSpy deployed(&widget, &DesignerWidget::deployed);
     QString message;
     QVERIFY2(widget.deploy(&message), qPrintable(message));
@@ -720,6 +733,9 @@ void TestDesigner::openStorePipeline() {
 }
 
 void TestDesigner::deploySavesLayout() {
+    auto broker = source::MockBroker::start();
+    QVERIFY(broker.ok());
+    QVERIFY(broker.value()->createTopic("orders", 1).ok());
     TempStore ts;
     QVERIFY(ts.open());
     QVERIFY(ts.run(readFile(resource("pipelines/transformed_orders.sql")).toStdString()).ok());
@@ -737,6 +753,9 @@ void TestDesigner::deploySavesLayout() {
     widget.undoStack()->push(new MoveNodesCommand(doc, moves));
     widget.undoStack()->push(
         new SetPropertiesCommand(doc, doc->nodeOf(NodeKind::Options), {{"batchInterval", 1500}}));
+    widget.undoStack()->push(new SetPropertiesCommand(
+        doc, doc->nodeOf(NodeKind::Source),
+        {{"brokers", QString::fromStdString(broker.value()->bootstraps())}}));
     const QMap<NodeKind, QPointF> placed = positions(*doc);
     QString message;
     QVERIFY2(widget.deploy(&message), qPrintable(message));
@@ -780,6 +799,8 @@ void TestDesigner::redeployKeepsCredentials() {
     QCOMPARE(ts.credentials("accounts"), secret);
 
     DesignerWidget widget(ts.provider());
+    // The cluster (SASL_SSL on kafka-1.internal) is not reachable from the test.
+    widget.setBrokerCheck([](const sql::PipelineSpec&) { return Status(); });
     QString error;
     QVERIFY2(widget.openPipeline("accounts", &error), qPrintable(error));
     PipelineDocument* doc = widget.document();
@@ -830,6 +851,188 @@ void TestDesigner::redeployKeepsCredentials() {
     QVERIFY(!other.deploy(&message));
     QVERIFY2(message.contains("credentials"), qPrintable(message));
     QCOMPARE(ts.credentials("fresh"), std::string("(none)"));
+}
+
+void TestDesigner::topicPickerListsBroker() {
+    auto broker = source::MockBroker::start();
+    QVERIFY(broker.ok());
+    QVERIFY(broker.value()->createTopic("orders", 3).ok());
+    QVERIFY(broker.value()->createTopic("clicks", 1).ok());
+
+    DesignerWidget widget({});
+    PipelineDocument* doc = widget.document();
+    const int source = doc->nodeOf(NodeKind::Source);
+    Inspector* inspector = widget.inspector();
+    inspector->setNode(doc->nodeOf(NodeKind::Table));
+    QVERIFY(!inspector->listTopicsButton());
+    inspector->setNode(source);
+    QVERIFY(inspector->listTopicsButton());
+    QComboBox* choices = inspector->topicChoices();
+
+    // The brokers field as typed (committed before the listing).
+    auto* brokers = qobject_cast<QLineEdit*>(inspector->editor("brokers"));
+    brokers->setText(QString::fromStdString(broker.value()->bootstraps()));
+    inspector->listTopicsButton()->click();
+    QVERIFY2(choices->isEnabled(), qPrintable(choices->toolTip()));
+    QCOMPARE(choices->count(), 2);
+    QCOMPARE(choices->itemData(0).toString(), QString("clicks"));
+    QCOMPARE(choices->itemData(1).toString(), QString("orders"));
+    QVERIFY2(choices->itemText(1).contains("3 partitions"), qPrintable(choices->itemText(1)));
+
+    // Choosing one is an undoable edit of the topic.
+    const int steps = widget.undoStack()->count();
+    choices->setCurrentIndex(1);
+    emit choices->activated(1);
+    QCOMPARE(doc->node(source)->props.value("topic").toString(), QString("orders"));
+    QCOMPARE(widget.undoStack()->count(), steps + 1);
+    QCOMPARE(qobject_cast<QLineEdit*>(inspector->editor("topic"))->text(), QString("orders"));
+    widget.undoStack()->undo();
+    QCOMPARE(doc->node(source)->props.value("topic").toString(), QString("events"));
+
+    // A broker that does not answer: nothing to choose, the reason in the tooltip.
+    brokers->setText("127.0.0.1:1");
+    QVERIFY(!inspector->listTopics());
+    QVERIFY(!choices->isEnabled());
+    QVERIFY(!choices->toolTip().isEmpty());
+}
+
+void TestDesigner::compareWithDeployed() {
+    // Two inline scripts that differ in one output column: the edited one doubles the amount.
+    const QString deployedScript = readFile(resource("transforms/upper_user.sh"));
+    const QString upper = "if (NF >= 2) $2 = toupper($2)";
+    QVERIFY(deployedScript.contains(upper));
+    QString editedScript = deployedScript;
+    editedScript.replace(upper, upper + "\n        if (NF >= 3) $3 = $3 * 2");
+
+    TransformTestRequest deployed;
+    deployed.spec = specOf(readFile(resource("pipelines/payments.sql")).toStdString());
+    deployed.spec.transform = sql::TransformSpec{"transforms/t.sh", "", ""};
+    deployed.inlineScript = deployedScript.toStdString();
+    TransformTestRequest edited = deployed;
+    edited.inlineScript = editedScript.toStdString();
+    const std::vector<SampledRecord> input = {
+        {0, 0, "1,alice,100,5"}, {0, 1, "2,bob,200,6"}, {1, 0, "3,carol,0,7"}};
+    const TransformCompareResult result = compareTransforms(deployed, edited, input);
+    QVERIFY2(result.status.ok(), result.status.message().c_str());
+    using Rows = std::vector<std::vector<std::string>>;
+    QCOMPARE(result.onlyDeployed, (Rows{{"1", "ALICE", "100", "5"}, {"2", "BOB", "200", "6"}}));
+    QCOMPARE(result.onlyEdited, (Rows{{"1", "ALICE", "200", "5"}, {"2", "BOB", "400", "6"}}));
+    // Equal scripts: no difference.
+    QVERIFY(compareTransforms(deployed, deployed, input).onlyEdited.empty());
+
+    // The Compare button: the store's deployed script against the edited one, same sample.
+    auto broker = source::MockBroker::start();
+    QVERIFY(broker.ok());
+    QVERIFY(broker.value()->createTopic("payments", 1).ok());
+    source::ProduceOptions produce;
+    produce.bootstrap = broker.value()->bootstraps();
+    produce.topic = "payments";
+    produce.count = 8;
+    QVERIFY(source::producePayments(produce).ok());
+    TempStore ts;
+    QVERIFY(ts.open());
+    DesignerWidget widget(ts.provider());
+    QString script = readFile(resource("pipelines/payments.sql"));
+    script.replace("127.0.0.1:9092", QString::fromStdString(broker.value()->bootstraps()));
+    QVERIFY(widget.loadSql(script));
+    PipelineDocument* doc = widget.document();
+    const int format = doc->nodeOf(NodeKind::Format);
+    const int table = doc->nodeOf(NodeKind::Table);
+    const int transform = widget.createNode(NodeKind::Transform, QPointF(600, 300));
+    widget.undoStack()->push(new RemoveEdgeCommand(doc, format, table));
+    QVERIFY(widget.connectNodes(format, transform));
+    QVERIFY(widget.connectNodes(transform, table));
+    widget.undoStack()->push(new SetPropertiesCommand(
+        doc, transform, {{"uri", "transforms/cmp.sh"}, {"script", deployedScript}}));
+
+    TransformPanel* panel = widget.transformPanel();
+    panel->findChild<QSpinBox*>()->setValue(8);
+    // Nothing deployed yet: refused at once.
+    panel->compareButton()->click();
+    QVERIFY(!panel->testRunning());
+    QVERIFY2(panel->statusLabel()->text().contains("no deployed pipeline"),
+             qPrintable(panel->statusLabel()->text()));
+
+    QString message;
+    QVERIFY2(widget.deploy(&message), qPrintable(message));
+    widget.undoStack()->push(new SetPropertiesCommand(doc, transform, {{"script", editedScript}}));
+    QSignalSpy finished(panel, &TransformPanel::testFinished);
+    panel->compareButton()->click();
+    QVERIFY(finished.wait(30000));
+    const QString status = panel->statusLabel()->text();
+    QVERIFY2(status.startsWith("8 messages in"), qPrintable(status));
+    QTableWidget* diff = panel->compareTable();
+    QVERIFY(diff->rowCount() > 0);
+    int deployedRows = 0;
+    int editedRows = 0;
+    for (int r = 0; r < diff->rowCount(); ++r) {
+        const QString side = diff->item(r, 0)->text();
+        (side == "deployed" ? deployedRows : editedRows)++;
+        QVERIFY(side == "deployed" || side == "edited");
+    }
+    QCOMPARE(deployedRows, editedRows);
+    QVERIFY(status.contains(QString("%1 rows only in deployed").arg(deployedRows)));
+}
+
+void TestDesigner::deployValidation_data() {
+    QTest::addColumn<QString>("columns"); // the pipeline's column list
+    QTest::addColumn<QString>("brokers"); // "" for the test's broker
+    QTest::addColumn<QString>("topic");
+    QTest::addColumn<QString>("expected"); // in the refusal; "" when the deploy succeeds
+    QTest::newRow("valid") << "id, user, amount, ts"
+                           << ""
+                           << "events"
+                           << "";
+    QTest::newRow("missing column") << "id, user, amount, nope"
+                                    << ""
+                                    << "events"
+                                    << "nope";
+    QTest::newRow("variable is not a column") << "id, @x, amount, ts"
+                                              << ""
+                                              << "events"
+                                              << "";
+    QTest::newRow("unreachable broker") << "id, user, amount, ts"
+                                        << "127.0.0.1:1"
+                                        << "events"
+                                        << "127.0.0.1:1";
+    QTest::newRow("missing topic") << "id, user, amount, ts"
+                                   << ""
+                                   << "nosuch"
+                                   << "nosuch";
+}
+
+void TestDesigner::deployValidation() {
+    QFETCH(QString, columns);
+    QFETCH(QString, brokers);
+    QFETCH(QString, topic);
+    QFETCH(QString, expected);
+    auto broker = source::MockBroker::start();
+    QVERIFY(broker.ok());
+    QVERIFY(broker.value()->createTopic("events", 1).ok());
+    TempStore ts;
+    QVERIFY(ts.open());
+    // The table exists already, so the column list is checked against the store.
+    QVERIFY(ts.run("CREATE TABLE events (id INTEGER PRIMARY KEY, user TEXT, amount REAL, ts TEXT, "
+                   "SHARD KEY (id))")
+                .ok());
+
+    DesignerWidget widget(ts.provider());
+    const QString sql =
+        QString("CREATE PIPELINE checked AS LOAD DATA KAFKA '%1/%2' INTO TABLE events FORMAT CSV "
+                "(%3)")
+            .arg(brokers.isEmpty() ? QString::fromStdString(broker.value()->bootstraps()) : brokers,
+                 topic, columns);
+    QString error;
+    QVERIFY2(widget.loadSql(sql, &error), qPrintable(error));
+    QString message;
+    const bool ok = widget.deploy(&message);
+    QCOMPARE(ok, expected.isEmpty());
+    QCOMPARE(widget.storePipelines(), ok ? QStringList{"checked"} : QStringList{});
+    if (!ok) {
+        QVERIFY2(message.contains(expected), qPrintable(message));
+        QVERIFY(widget.statusLabel()->text().startsWith("Deploy failed"));
+        QVERIFY(widget.statusLabel()->text().contains(expected));
+    }
 }
 
 void TestDesigner::screenshot() {
