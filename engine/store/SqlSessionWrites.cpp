@@ -47,7 +47,31 @@ std::string encodeKey(const std::vector<std::string>& cols) {
     return out;
 }
 
-std::string stageName(const std::string& table) { return "_sluice_stage_" + lowerAscii(table); }
+// DROP TABLE | VIEW | INDEX [IF EXISTS] name, with nothing after the name.
+struct DropTarget {
+    const Token* name = nullptr;
+    bool ifExists = false;
+};
+Result<DropTarget> parseDrop(const std::vector<Token>& t, const std::string& what) {
+    DropTarget d;
+    size_t i = 2;
+    if (i < t.size() && t[i].isKeyword("IF")) {
+        if (i + 1 >= t.size() || !t[i + 1].isKeyword("EXISTS"))
+            return syntaxAt(t[std::min(i + 1, t.size() - 1)], "EXISTS");
+        d.ifExists = true;
+        i += 2;
+    }
+    if (i >= t.size() || !isName(t[i]))
+        return syntaxAt(t[std::min(i, t.size() - 1)], what);
+    if (i + 1 < t.size() && !t[i + 1].isEnd())
+        return syntaxAt(t[i + 1], "end of statement");
+    d.name = &t[i];
+    return d;
+}
+
+std::string stageName(const std::string& table) {
+    return "_sluice_stage_" + lowerAscii(table);
+}
 
 } // namespace
 
@@ -66,10 +90,9 @@ Result<ExecResult> SqlSession::Impl::createTable(std::string_view statement,
     }
     for (int i = 0; i < shards; ++i) {
         std::string target = shardSchemaName(i) + "." + quoteIdentifier(plan.table);
-        std::string ddl = plan.asSelect.empty()
-                              ? "CREATE TABLE " + target + " " + plan.definition
-                              : "CREATE TABLE " + target + " AS SELECT * FROM (" + plan.asSelect +
-                                    ") LIMIT 0";
+        std::string ddl = plan.asSelect.empty() ? "CREATE TABLE " + target + " " + plan.definition
+                                                : "CREATE TABLE " + target + " AS SELECT * FROM (" +
+                                                      plan.asSelect + ") LIMIT 0";
         if (Status st = exec(h, ddl); !st.ok())
             return st;
         for (auto& idx : plan.indexDefs)
@@ -86,11 +109,12 @@ Result<ExecResult> SqlSession::Impl::createTable(std::string_view statement,
         .bind(3, encodeKey(plan.shardKey))
         .bind(4, nowSeconds());
     SLUICE_TRY(ins->run());
-    TableInfo info{plan.table, reference ? TableKind::Reference : TableKind::Sharded, plan.shardKey};
+    TableInfo info{plan.table, reference ? TableKind::Reference : TableKind::Sharded,
+                   plan.shardKey};
     tables.push_back(info);
     if (!plan.asSelect.empty()) {
-        auto r = routeInsert(info, "INSERT INTO temp.%STAGE% SELECT * FROM (" + plan.asSelect + ")",
-                             "");
+        auto r =
+            routeInsert(info, "INSERT INTO temp.%STAGE% SELECT * FROM (" + plan.asSelect + ")", "");
         if (!r.ok())
             return r.status();
         return *r;
@@ -114,7 +138,8 @@ Result<ExecResult> SqlSession::Impl::routeInsert(const TableInfo& table,
                 ddl += ", ";
             ddl += quoteIdentifier(c.name) + " " + c.type;
             if (c.hasDefault)
-                ddl += " DEFAULT " + (c.dflt.empty() || c.dflt[0] == '(' ? c.dflt : "(" + c.dflt + ")");
+                ddl += " DEFAULT " +
+                       (c.dflt.empty() || c.dflt[0] == '(' ? c.dflt : "(" + c.dflt + ")");
         }
         ddl += ")";
         SLUICE_TRY(exec(h, ddl));
@@ -138,8 +163,8 @@ Result<ExecResult> SqlSession::Impl::routeInsert(const TableInfo& table,
                 keyCol = &c;
         }
         if (keyCol && keyCol->pk == 1 && pkColumns == 1 && lowerAscii(keyCol->type) == "integer") {
-            auto q = Stmt::prepare(h, "SELECT count(*) FROM temp." + quoteIdentifier(stage) + " WHERE " +
-                                          quoteIdentifier(keyCol->name) + " IS NULL");
+            auto q = Stmt::prepare(h, "SELECT count(*) FROM temp." + quoteIdentifier(stage) +
+                                          " WHERE " + quoteIdentifier(keyCol->name) + " IS NULL");
             if (!q.ok())
                 return q.status();
             auto row = q->step();
@@ -147,8 +172,8 @@ Result<ExecResult> SqlSession::Impl::routeInsert(const TableInfo& table,
                 return row.status();
             if (q->int64(0) > 0)
                 return Status(ErrorCode::InvalidArgument,
-                              "the SHARD KEY column '" + keyCol->name + "' of table '" + table.name +
-                                  "' is NULL in " + std::to_string(q->int64(0)) +
+                              "the SHARD KEY column '" + keyCol->name + "' of table '" +
+                                  table.name + "' is NULL in " + std::to_string(q->int64(0)) +
                                   " row(s): rows are routed by it, so give every row a value");
         }
     }
@@ -187,7 +212,8 @@ Result<ExecResult> SqlSession::Impl::routeInsert(const TableInfo& table,
     return r;
 }
 
-Result<ExecResult> SqlSession::Impl::insert(std::string_view statement, const std::vector<Token>& t) {
+Result<ExecResult> SqlSession::Impl::insert(std::string_view statement,
+                                            const std::vector<Token>& t) {
     size_t i = 1;
     std::string conflict;
     if (t[0].isKeyword("REPLACE")) {
@@ -214,9 +240,9 @@ Result<ExecResult> SqlSession::Impl::insert(std::string_view statement, const st
             ++depth;
         else if (t[k].isSymbol(")"))
             --depth;
-        else if (depth == 0 && (t[k].isKeyword("RETURNING") ||
-                                (t[k].isKeyword("ON") && k + 1 < t.size() &&
-                                 t[k + 1].isKeyword("CONFLICT"))))
+        else if (depth == 0 &&
+                 (t[k].isKeyword("RETURNING") ||
+                  (t[k].isKeyword("ON") && k + 1 < t.size() && t[k + 1].isKeyword("CONFLICT"))))
             return Status(ErrorCode::InvalidArgument,
                           "INSERT ... " + std::string(t[k].text) +
                               " is not supported on the sharded table '" + table->name +
@@ -249,9 +275,9 @@ Result<ExecResult> SqlSession::Impl::updateOrDelete(std::string_view statement,
         // SET targets start an assignment (right after SET or a top-level ',') and are followed
         // by '=': `name =` or `(a, b) =`. A shard key compared inside an expression is no target.
         auto refuse = [&](const Token& col) {
-            return Status(ErrorCode::InvalidArgument,
-                          "cannot UPDATE the SHARD KEY column '" + col.value + "' of table '" +
-                              table->name + "' (delete and insert the row instead)");
+            return Status(ErrorCode::InvalidArgument, "cannot UPDATE the SHARD KEY column '" +
+                                                          col.value + "' of table '" + table->name +
+                                                          "' (delete and insert the row instead)");
         };
         int depth = 0;
         bool inSet = false;
@@ -291,23 +317,16 @@ Result<ExecResult> SqlSession::Impl::updateOrDelete(std::string_view statement,
 }
 
 Result<ExecResult> SqlSession::Impl::dropTable(const std::vector<Token>& t) {
-    size_t i = 2;
-    bool ifExists = false;
-    if (i < t.size() && t[i].isKeyword("IF")) {
-        if (i + 1 >= t.size() || !t[i + 1].isKeyword("EXISTS"))
-            return syntaxAt(t[std::min(i + 1, t.size() - 1)], "EXISTS");
-        ifExists = true;
-        i += 2;
-    }
-    if (i >= t.size() || !isName(t[i]))
-        return syntaxAt(t[std::min(i, t.size() - 1)], "a table name");
-    if (i + 1 < t.size() && !t[i + 1].isEnd())
-        return syntaxAt(t[i + 1], "end of statement");
-    const TableInfo* table = findTable(t[i].value);
+    auto drop = parseDrop(t, "a table name");
+    if (!drop.ok())
+        return drop.status();
+    const Token& nameToken = *drop->name;
+    const bool ifExists = drop->ifExists;
+    const TableInfo* table = findTable(nameToken.value);
     if (!table) {
         if (ifExists)
             return ExecResult{};
-        return Status(ErrorCode::NotFound, "no such table: " + t[i].value);
+        return Status(ErrorCode::NotFound, "no such table: " + nameToken.value);
     }
     std::string name = table->name;
     for (int s = 0; s < shards; ++s)
@@ -339,7 +358,8 @@ Result<ExecResult> SqlSession::Impl::alterTable(std::string_view statement,
         size_t c = kw(4, "COLUMN") ? 5 : 4;
         if (c < t.size() && isName(t[c]) && containsKey(info.shardKey, t[c].value))
             return Status(ErrorCode::InvalidArgument, "cannot drop the SHARD KEY column '" +
-                                                          t[c].value + "' of table '" + info.name + "'");
+                                                          t[c].value + "' of table '" + info.name +
+                                                          "'");
     } else if (kw(3, "RENAME")) {
         size_t c = kw(4, "COLUMN") ? 5 : 4;
         if (c + 2 < t.size() && isName(t[c]) && kw(c + 1, "TO") && isName(t[c + 2]))
@@ -359,7 +379,9 @@ Result<ExecResult> SqlSession::Impl::alterTable(std::string_view statement,
                                           "shard_key = ?2 WHERE name = ?3");
         if (!up.ok())
             return up.status();
-        up->bind(1, newName.empty() ? info.name : newName).bind(2, encodeKey(newKey)).bind(3, info.name);
+        up->bind(1, newName.empty() ? info.name : newName)
+            .bind(2, encodeKey(newKey))
+            .bind(3, info.name);
         SLUICE_TRY(up->run());
     }
     return ExecResult{};
@@ -388,14 +410,15 @@ Result<ExecResult> SqlSession::Impl::createIndex(const std::vector<Token>& t, si
                 if (isName(t[k]) && (t[k - 1].isSymbol("(") || t[k - 1].isSymbol(",")))
                     cols.push_back(t[k].value);
         if (table->shardKey.empty())
-            return Status(ErrorCode::InvalidArgument,
-                          "a UNIQUE index on '" + table->name + "', which has no SHARD KEY, would "
-                          "only be enforced per shard");
+            return Status(ErrorCode::InvalidArgument, "a UNIQUE index on '" + table->name +
+                                                          "', which has no SHARD KEY, would "
+                                                          "only be enforced per shard");
         for (auto& k : table->shardKey)
             if (!containsKey(cols, k))
                 return Status(ErrorCode::InvalidArgument,
-                              "a UNIQUE index on '" + table->name + "' must contain its SHARD KEY column '" +
-                                  k + "' (otherwise it is only enforced per shard)");
+                              "a UNIQUE index on '" + table->name +
+                                  "' must contain its SHARD KEY column '" + k +
+                                  "' (otherwise it is only enforced per shard)");
     }
     ExecResult r;
     for (int s = 0; s < shards; ++s) {
@@ -414,31 +437,28 @@ Result<ExecResult> SqlSession::Impl::createIndex(const std::vector<Token>& t, si
 }
 
 Result<ExecResult> SqlSession::Impl::dropIndex(const std::vector<Token>& t) {
-    size_t i = 2;
-    bool ifExists = false;
-    if (i < t.size() && t[i].isKeyword("IF")) {
-        ifExists = true;
-        i += 2;
-    }
-    if (i >= t.size() || !isName(t[i]))
-        return syntaxAt(t[std::min(i, t.size() - 1)], "an index name");
+    auto drop = parseDrop(t, "an index name");
+    if (!drop.ok())
+        return drop.status();
+    const Token& nameToken = *drop->name;
+    const bool ifExists = drop->ifExists;
     int dropped = 0;
     for (int s = 0; s < shards; ++s) {
         auto q = Stmt::prepare(db.get(), "SELECT count(*) FROM " + shardSchemaName(s) +
                                              ".sqlite_master WHERE type = 'index' AND name = ?1");
         if (!q.ok())
             return q.status();
-        q->bind(1, t[i].value);
+        q->bind(1, nameToken.value);
         auto row = q->step();
         if (!row.ok())
             return row.status();
         dropped += static_cast<int>(q->int64(0));
         q->reset(); // a pending read of sqlite_master would make the DROP fail as locked
         SLUICE_TRY(exec(db.get(), "DROP INDEX IF EXISTS " + shardSchemaName(s) + "." +
-                                      quoteIdentifier(t[i].value)));
+                                      quoteIdentifier(nameToken.value)));
     }
     if (!dropped && !ifExists)
-        return Status(ErrorCode::NotFound, "no such index: " + t[i].value);
+        return Status(ErrorCode::NotFound, "no such index: " + nameToken.value);
     return ExecResult{};
 }
 
@@ -454,7 +474,8 @@ Result<ExecResult> SqlSession::Impl::createView(std::string_view statement,
     std::string name = t[i].value;
     if (findTable(name))
         return Status(ErrorCode::AlreadyExists, "a table named '" + name + "' already exists");
-    auto q = Stmt::prepare(db.get(), "SELECT count(*) FROM information_schema.user_views WHERE name = ?1");
+    auto q = Stmt::prepare(db.get(),
+                           "SELECT count(*) FROM information_schema.user_views WHERE name = ?1");
     if (!q.ok())
         return q.status();
     q->bind(1, name);
@@ -469,7 +490,8 @@ Result<ExecResult> SqlSession::Impl::createView(std::string_view statement,
     std::string body(statement.substr(t[i].offset + t[i].text.size()));
     // Validate by creating it now; refreshSchema recreates it from the catalog.
     SLUICE_TRY(exec(db.get(), "CREATE TEMP VIEW " + quoteIdentifier(name) + " " + body));
-    auto ins = Stmt::prepare(db.get(), "INSERT INTO information_schema.user_views(name, sql) VALUES (?1, ?2)");
+    auto ins = Stmt::prepare(
+        db.get(), "INSERT INTO information_schema.user_views(name, sql) VALUES (?1, ?2)");
     if (!ins.ok())
         return ins.status();
     ins->bind(1, name).bind(2, body);
@@ -479,21 +501,18 @@ Result<ExecResult> SqlSession::Impl::createView(std::string_view statement,
 }
 
 Result<ExecResult> SqlSession::Impl::dropView(const std::vector<Token>& t) {
-    size_t i = 2;
-    bool ifExists = false;
-    if (i < t.size() && t[i].isKeyword("IF")) {
-        ifExists = true;
-        i += 2;
-    }
-    if (i >= t.size() || !isName(t[i]))
-        return syntaxAt(t[std::min(i, t.size() - 1)], "a view name");
+    auto drop = parseDrop(t, "a view name");
+    if (!drop.ok())
+        return drop.status();
+    const Token& nameToken = *drop->name;
+    const bool ifExists = drop->ifExists;
     auto del = Stmt::prepare(db.get(), "DELETE FROM information_schema.user_views WHERE name = ?1");
     if (!del.ok())
         return del.status();
-    del->bind(1, t[i].value);
+    del->bind(1, nameToken.value);
     SLUICE_TRY(del->run());
     if (sqlite3_changes(db.get()) == 0 && !ifExists)
-        return Status(ErrorCode::NotFound, "no such view: " + t[i].value);
+        return Status(ErrorCode::NotFound, "no such view: " + nameToken.value);
     return ExecResult{};
 }
 
