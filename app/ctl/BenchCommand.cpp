@@ -66,6 +66,7 @@ struct Results {
     int64_t messages = 0;
     double produceSeconds = 0;
     double consumeSeconds = 0;
+    double consumeCpuSeconds = 0;
     double drainSeconds = 0;
     int64_t drainRows = 0;
     int64_t drainBatches = 0;
@@ -80,6 +81,7 @@ struct Results {
     int64_t insertRows = 0;
     int64_t insertBatchRows = 0;
     double insertSeconds = 0;
+    double insertCpuSeconds = 0;
     double latencyRate = 0;
     std::vector<double> latenciesMs; // sorted
     int64_t latencyMissing = 0;
@@ -163,6 +165,7 @@ Status rawConsume(const std::string& bootstrap, const Plan& plan, Results& r) {
     std::map<int32_t, int64_t> from;
     for (int32_t p : *parts)
         from[p] = 0;
+    const double cpu0 = processCpuSeconds();
     auto t0 = Clock::now();
     SLUICE_TRY((*src)->assign(from));
     std::vector<source::KafkaMessage> got;
@@ -183,6 +186,7 @@ Status rawConsume(const std::string& bootstrap, const Plan& plan, Results& r) {
             bytes += static_cast<int64_t>(m.value().size());
     }
     r.consumeSeconds = since(t0);
+    r.consumeCpuSeconds = processCpuSeconds() - cpu0;
     return bytes > 0 ? Status() : Status(ErrorCode::Internal, "raw consume read empty messages");
 }
 
@@ -377,6 +381,7 @@ Status rawInsert(const std::string& dir, const Plan& plan, Results& r) {
         }
         ++batchId;
         std::vector<Status> results(kShards);
+        const double cpu0 = processCpuSeconds();
         auto t0 = Clock::now();
         std::vector<std::thread> threads;
         for (size_t i = 0; i < shards.size(); ++i) {
@@ -391,6 +396,7 @@ Status rawInsert(const std::string& dir, const Plan& plan, Results& r) {
         for (auto& t : threads)
             t.join();
         seconds += since(t0);
+        r.insertCpuSeconds += processCpuSeconds() - cpu0;
         for (auto& s : results)
             SLUICE_TRY(s);
     }
@@ -558,6 +564,7 @@ struct Figures {
     double p50 = 0, p99 = 0;
     double peakRssMb = 0, rssBeforeMb = 0;
     double cpuPerMillion = 0, brokerCpuPerMillion = -1;
+    double consumeCpuPerMillion = 0, insertCpuPerMillion = 0;
 };
 
 Figures figuresOf(const Results& r) {
@@ -573,6 +580,10 @@ Figures figuresOf(const Results& r) {
     f.p99 = percentile(r.latenciesMs, 0.99);
     f.peakRssMb = static_cast<double>(r.rssPeakBytes) / (1024.0 * 1024.0);
     f.rssBeforeMb = static_cast<double>(r.rssBeforeBytes) / (1024.0 * 1024.0);
+    if (r.messages > 0)
+        f.consumeCpuPerMillion = r.consumeCpuSeconds / static_cast<double>(r.messages) * 1e6;
+    if (r.insertRows > 0)
+        f.insertCpuPerMillion = r.insertCpuSeconds / static_cast<double>(r.insertRows) * 1e6;
     if (r.drainRows > 0) {
         f.cpuPerMillion = r.drainCpuSeconds / static_cast<double>(r.drainRows) * 1e6;
         if (r.brokerCpuSeconds >= 0)
@@ -592,9 +603,11 @@ void printTable(const Plan& plan, const Results& r, const Figures& f) {
                 plan.quick ? "quick" : "full", static_cast<long long>(r.messages), kPayloadBytes,
                 kPartitions, kShards);
     std::printf("  %-36s %12lld msg/s\n", "produce (lz4, idempotent)", static_cast<long long>(f.produce));
-    std::printf("  %-36s %12lld msg/s\n", "raw consume (R_k, batch API)", static_cast<long long>(f.consume));
-    std::printf("  %-36s %12lld rows/s  (batches of %lld rows)\n", "raw insert (R_s, 4 shard writers)",
-                static_cast<long long>(f.insert), static_cast<long long>(r.insertBatchRows));
+    std::printf("  %-36s %12lld msg/s   (CPU %.2f s per million)\n", "raw consume (R_k, batch API)",
+                static_cast<long long>(f.consume), f.consumeCpuPerMillion);
+    std::printf("  %-36s %12lld rows/s  (CPU %.2f s per million, batches of %lld rows)\n",
+                "raw insert (R_s, 4 shard writers)", static_cast<long long>(f.insert), f.insertCpuPerMillion,
+                static_cast<long long>(r.insertBatchRows));
     std::printf("  %-36s %12lld rows/s  (%.2f s, %lld batches)\n", "end-to-end CSV, exactly-once (E)",
                 static_cast<long long>(f.csv), r.drainSeconds, static_cast<long long>(r.drainBatches));
     if (r.batchSeconds > 0)
@@ -627,7 +640,9 @@ void printJson(const Plan& plan, const Results& r, const Figures& f) {
       << ",\"latency_samples\":" << r.latenciesMs.size() << ",\"latency_missing\":" << r.latencyMissing
       << ",\"peak_rss_mb\":" << fixed(f.peakRssMb, 1) << ",\"rss_before_drain_mb\":" << fixed(f.rssBeforeMb, 1)
       << ",\"cpu_s_per_million_rows\":" << fixed(f.cpuPerMillion, 3)
-      << ",\"broker_cpu_s_per_million_rows\":" << fixed(f.brokerCpuPerMillion, 3) << "}";
+      << ",\"broker_cpu_s_per_million_rows\":" << fixed(f.brokerCpuPerMillion, 3)
+      << ",\"raw_consume_cpu_s_per_million\":" << fixed(f.consumeCpuPerMillion, 3)
+      << ",\"raw_insert_cpu_s_per_million\":" << fixed(f.insertCpuPerMillion, 3) << "}";
     std::printf("%s\n", o.str().c_str());
 }
 
@@ -652,6 +667,9 @@ Status runBench(const Plan& plan, Results& r) {
     SLUICE_TRY(endToEnd(bootstrap, scratch->path() + "/e2e", plan, highs, **broker, r));
     progress("raw insert");
     SLUICE_TRY(rawInsert(scratch->path() + "/insert", plan, r));
+    // Tuning runs may skip the latency phase (SLUICE_BENCH_SKIP_LATENCY=1); its figures are then 0.
+    if (const char* skip = std::getenv("SLUICE_BENCH_SKIP_LATENCY"); skip && std::string(skip) == "1")
+        return {};
     const double rate = std::max(1.0, std::floor(static_cast<double>(r.drainRows) / r.drainSeconds / 2));
     progress("latency at " + fixed(rate, 0) + " rows/s for " + fixed(plan.latencySeconds, 0) + " s");
     SLUICE_TRY(latency(bootstrap, scratch->path() + "/latency", plan, rate, r));

@@ -88,17 +88,7 @@ Status PipelineRunner::Impl::buildRows(PreparedBatch& b, double& transformSecond
             size_t added = 0;
             Status st = builder->add(value, meta, b.shards, b.arena, added);
             if (!st.ok()) {
-                ErrorRecord rec;
-                rec.code = static_cast<int>(ErrorCode::Parse);
-                rec.type = skipErrors ? "Warning" : "Error";
-                rec.message = "partition " + std::to_string(g.partition) + " offset " +
-                              std::to_string(offset) + ": " + st.message() +
-                              (skipErrors ? " (skipped: SKIP PARSER ERRORS)" : "");
-                rec.loadDataLine = std::string(value.substr(0, 4096));
-                rec.batchId = batchId;
-                rec.partition = g.partition;
-                rec.earliestOffset = offset;
-                rec.latestOffset = offset + 1;
+                ErrorRecord rec = parseError(g.partition, offset, value, st, skipErrors, batchId);
                 (void)catalog->recordError(name, rec);
                 if (!skipErrors)
                     return Status(ErrorCode::Parse, rec.message, {name, g.partition, offset});
@@ -108,6 +98,46 @@ Status PipelineRunner::Impl::buildRows(PreparedBatch& b, double& transformSecond
         }
     }
     return {};
+}
+
+ErrorRecord PipelineRunner::Impl::parseError(int32_t partition, int64_t offset, std::string_view value,
+                                             const Status& why, bool skipped, int64_t batchId) const {
+    ErrorRecord rec;
+    rec.code = static_cast<int>(ErrorCode::Parse);
+    rec.type = skipped ? "Warning" : "Error";
+    rec.message = "partition " + std::to_string(partition) + " offset " + std::to_string(offset) +
+                  ": " + why.message() + (skipped ? " (skipped: SKIP PARSER ERRORS)" : "");
+    rec.loadDataLine = std::string(value.substr(0, 4096));
+    if (batchId > 0)
+        rec.batchId = batchId;
+    rec.partition = partition;
+    rec.earliestOffset = offset;
+    rec.latestOffset = offset + 1;
+    return rec;
+}
+
+void PipelineRunner::Impl::buildStreamed(PreparedBatch& b, PartitionMessages& g) {
+    const KafkaMessage& m = g.messages.back();
+    const std::string_view value = m.value();
+    const int64_t offset = m.offset();
+    g.builtBytes += static_cast<int64_t>(value.size());
+    MessageMeta meta{g.partition, offset, -1, {}, spec.topic, 0};
+    size_t added = 0;
+    Status st = builder->add(value, meta, b.shards, b.arena, added, /*copyText=*/true);
+    if (st.ok()) {
+        g.builtRows += static_cast<int64_t>(added);
+        return;
+    }
+    if (skipsParserErrors(spec.errorPolicy)) {
+        b.deferredErrors.push_back(parseError(g.partition, offset, value, st, true, 0));
+        return;
+    }
+    // This batch stops here: buildRows() builds it again after planning and reports the error.
+    b.prebuilt = false;
+    for (auto& s : b.shards)
+        s.clear();
+    b.arena.clear();
+    b.deferredErrors.clear();
 }
 
 Status PipelineRunner::Impl::writeShards(PreparedBatch& b) {
@@ -120,6 +150,7 @@ Status PipelineRunner::Impl::writeShards(PreparedBatch& b) {
         if (rows.rows == 0)
             continue;
         threads.emplace_back([&, i, rowsPtr = &rows] {
+            setThreadName("sl-shard" + std::to_string(i));
             auto r = writers[i]->commit(name, b.batchId, b.table, b.columns, b.conflict, *rowsPtr);
             if (!r.ok())
                 results[i] = r.status();
@@ -190,6 +221,19 @@ Status PipelineRunner::Impl::prepareBatch(PreparedBatch& b) {
     b.columns = builder->targetColumns();
     b.conflict = conflictClause(spec.errorPolicy);
     b.reference = builder->table().kind == store::TableKind::Reference;
+    if (b.prebuilt) {
+        // Planned just above from b.batch, so ranges and groups are in the same order.
+        for (size_t i = 0; i < b.ranges.size() && i < b.batch.size(); ++i) {
+            b.ranges[i].rows = b.batch[i].builtRows;
+            b.ranges[i].bytes = b.batch[i].builtBytes;
+        }
+        for (auto& rec : b.deferredErrors) {
+            rec.batchId = b.batchId;
+            (void)catalog->recordError(name, rec);
+        }
+        b.deferredErrors.clear();
+        return {};
+    }
     int64_t maxRetries = std::max<int64_t>(0, spec.options.maxRetriesPerBatchPartition);
     Status last;
     for (int64_t attempt = 0; attempt <= maxRetries; ++attempt) {
@@ -299,6 +343,9 @@ void PipelineRunner::Impl::launch(std::unique_ptr<PreparedBatch> b) {
     PreparedBatch* raw = b.get();
     inFlight = std::move(b);
     inFlightLoad = std::async(std::launch::async, [this, raw] {
+        setThreadName("sl-load");
+        if (raw->prebuilt)
+            raw->batch.clear(); // every value is in the arena: free the messages before loading
         auto t0 = Clock::now();
         Status st = writeShards(*raw);
         raw->loadSeconds = secondsSince(t0);

@@ -180,9 +180,11 @@ Status PipelineRunner::Impl::handleEvents(const std::vector<source::PartitionEve
     return {};
 }
 
-Status PipelineRunner::Impl::collect(Batch& batch, bool& full, bool& caughtUp,
+Status PipelineRunner::Impl::collect(PreparedBatch& next, bool& full, bool& caughtUp,
                                      Clock::time_point lastStart) {
+    Batch& batch = next.batch;
     batch.clear();
+    next.prebuilt = !spec.transform && !builder->usesMessageMeta();
     full = false;
     caughtUp = false;
     std::vector<CollectSlot> slots;
@@ -271,7 +273,10 @@ Status PipelineRunner::Impl::collect(Batch& batch, bool& full, bool& caughtUp,
             s->taken++;
             bytes += m.value().size();
             *s->position = offset + 1;
-            batch[static_cast<size_t>(s->group)].messages.push_back(std::move(m));
+            PartitionMessages& group = batch[static_cast<size_t>(s->group)];
+            group.messages.push_back(std::move(m));
+            if (next.prebuilt)
+                buildStreamed(next, group);
             ++messages;
             ++accepted;
         }
@@ -360,7 +365,6 @@ Status PipelineRunner::Impl::run() {
     SLUICE_TRY(recover());
     SLUICE_TRY(reassign());
     publishPartitions();
-    Batch batch;
     auto lastStart = Clock::now() - std::chrono::hours(1);
     while (!stop.load()) {
         const int64_t started = batchesRun + (inFlight ? 1 : 0);
@@ -374,16 +378,15 @@ Status PipelineRunner::Impl::run() {
         bool full = false;
         bool caughtUp = false;
         auto t0 = Clock::now();
-        SLUICE_TRY(collect(batch, full, caughtUp, lastStart));
-        if (batch.empty()) {
+        auto next = takeBuffers();
+        SLUICE_TRY(collect(*next, full, caughtUp, lastStart));
+        if (next->batch.empty()) {
+            spare = std::move(next);
             if (options.stopWhenCaughtUp && caughtUp)
                 break;
             continue;
         }
         lastStart = full ? Clock::now() - std::chrono::hours(1) : t0;
-        auto next = takeBuffers();
-        next->batch = std::move(batch);
-        batch.clear();
         next->extractSeconds = secondsSince(t0);
         // Plan and build N while N-1 loads; then commit N-1, and only then load N.
         Status built = prepareBatch(*next);
@@ -404,6 +407,7 @@ Status PipelineRunner::Impl::run() {
 }
 
 void PipelineRunner::Impl::threadMain() {
+    setThreadName("sl-run " + name);
     Status st = run();
     if (inFlight) { // run() failed elsewhere: the loaded batch still commits when it can
         Status f = finishInFlight();

@@ -16,12 +16,21 @@ std::string_view TextArena::copy(std::string_view s) {
     if (s.empty())
         return {};
     if (m_used + s.size() > m_capacity) {
-        size_t cap = std::max<size_t>(1 << 20, s.size());
-        m_chunks.push_back(std::make_unique<char[]>(cap));
-        m_capacity = cap;
+        // The next kept chunk if it is large enough, else a new one.
+        size_t next = m_capacity > 0 ? m_current + 1 : 0;
+        while (next < m_chunks.size() && m_sizes[next] < s.size())
+            ++next;
+        if (next >= m_chunks.size()) {
+            const size_t cap = std::max<size_t>(1 << 20, s.size());
+            m_chunks.push_back(std::make_unique<char[]>(cap));
+            m_sizes.push_back(cap);
+            next = m_chunks.size() - 1;
+        }
+        m_current = next;
+        m_capacity = m_sizes[next];
         m_used = 0;
     }
-    char* p = m_chunks.back().get() + m_used;
+    char* p = m_chunks[m_current].get() + m_used;
     std::memcpy(p, s.data(), s.size());
     m_used += s.size();
     m_total += s.size();
@@ -29,7 +38,7 @@ std::string_view TextArena::copy(std::string_view s) {
 }
 
 void TextArena::clear() {
-    m_chunks.clear();
+    m_current = 0;
     m_used = m_capacity = m_total = 0;
 }
 
@@ -270,7 +279,8 @@ Result<std::unique_ptr<RowBuilder>> RowBuilder::create(const sql::PipelineSpec& 
 }
 
 Status RowBuilder::add(std::string_view text, const MessageMeta& meta, std::vector<ShardRows>& out,
-                       TextArena& arena, size_t& rowsAdded) {
+                       TextArena& arena, size_t& rowsAdded, bool copyText) {
+    m_copyText = copyText;
     auto& marks = m_marks;
     marks.resize(out.size());
     for (size_t i = 0; i < out.size(); ++i)
@@ -367,11 +377,13 @@ Status RowBuilder::addRecord(std::span<const format::Field> fields, const Messag
         sqlite3_reset(s);
     }
     // Values that the parser unescaped live in its scratch, which the next parse() reuses; the
-    // message bytes themselves live until the batch is done. Copy the former.
+    // message bytes themselves live until the batch is done unless add(copyText). Copy the former
+    // (and with copyText, all).
     if (!m_evaluate)
         for (auto& c : row)
             if (c.kind == Cell::Kind::Text && !c.text.empty() &&
-                (c.text.data() < m_input.data() || c.text.data() >= m_input.data() + m_input.size()))
+                (m_copyText || c.text.data() < m_input.data() ||
+                 c.text.data() >= m_input.data() + m_input.size()))
                 c.text = arena.copy(c.text);
 
     int shard = 0;

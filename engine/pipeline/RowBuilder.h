@@ -33,7 +33,8 @@ struct Cell {
     };
 };
 
-// Append-only byte storage for the values of one batch; freed as a whole.
+// Append-only byte storage for the values of one batch; emptied as a whole (its chunks are kept
+// for the next batch).
 class TextArena {
 public:
     std::string_view copy(std::string_view s);
@@ -42,6 +43,8 @@ public:
 
 private:
     std::vector<std::unique_ptr<char[]>> m_chunks;
+    std::vector<size_t> m_sizes; // capacity of each chunk
+    size_t m_current = 0;        // index of the chunk being filled (valid when m_capacity > 0)
     size_t m_used = 0;
     size_t m_capacity = 0;
     size_t m_total = 0;
@@ -91,9 +94,11 @@ public:
 
     // Parses text and appends its rows to out (one ShardRows per shard). On error nothing of
     // this text is kept in out; the error (ErrorCode::Parse) names the record and the problem.
-    // rowsAdded counts the rows appended (rows dropped by WHERE are not counted).
+    // rowsAdded counts the rows appended (rows dropped by WHERE are not counted). Text cells
+    // point into text itself where possible, unless copyText: then every value is copied into
+    // the arena and text may be freed as soon as add() returns.
     Status add(std::string_view text, const MessageMeta& meta, std::vector<ShardRows>& out,
-               TextArena& arena, size_t& rowsAdded);
+               TextArena& arena, size_t& rowsAdded, bool copyText = false);
 
 private:
     RowBuilder() = default;
@@ -115,6 +120,7 @@ private:
     store::DbHandle m_evalDb;
     store::Stmt m_eval;
     std::string_view m_input; // the text being parsed: its bytes outlive the batch
+    bool m_copyText = false;  // add(copyText): m_input does not outlive add()
     std::vector<Cell> m_rowScratch;
     std::vector<std::pair<size_t, size_t>> m_marks; // add(): per shard (cells, rows) to undo to
     std::vector<uint8_t> m_integerTarget; // target index -> INTEGER/NUMERIC affinity (bind as int)

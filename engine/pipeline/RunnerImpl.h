@@ -5,6 +5,8 @@
 
 #include "pipeline/PipelineRunner.h"
 
+#include "common/ThreadName.h"
+
 #include "pipeline/RowBuilder.h"
 #include "pipeline/ShardWriter.h"
 #include "source/KafkaSource.h"
@@ -52,6 +54,9 @@ inline bool skipsParserErrors(sql::ErrorPolicy p) {
 struct PartitionMessages {
     int32_t partition = -1;
     std::vector<KafkaMessage> messages;
+    // Rows and payload bytes of these messages already built while collecting (streamed batch).
+    int64_t builtRows = 0;
+    int64_t builtBytes = 0;
 };
 // A batch's messages grouped by partition, groups in partition order.
 using Batch = std::vector<PartitionMessages>;
@@ -72,6 +77,11 @@ struct PreparedBatch {
     std::string conflict;
     bool reference = false;
     bool wroteAny = false; // some shard committed rows of this batch in this run
+    // Built while collecting (see collect()): rows and arena are complete, every text value is
+    // in the arena, and the messages are only kept until the load starts. deferredErrors are
+    // the skipped records, recorded once the batch has an id.
+    bool prebuilt = false;
+    std::vector<ErrorRecord> deferredErrors;
     Clock::time_point start;
     double extractSeconds = 0;
     double transformSeconds = 0;
@@ -89,6 +99,8 @@ struct PreparedBatch {
         arena.clear();
         keep.clear();
         wroteAny = false;
+        prebuilt = false;
+        deferredErrors.clear();
         extractSeconds = transformSeconds = loadSeconds = 0;
     }
 };
@@ -201,10 +213,22 @@ struct PipelineRunner::Impl {
 
     Status handleEvents(const std::vector<source::PartitionEvent>& events);
 
-    // Collects the next batch's messages: waits for the batch interval when the previous batch
-    // was not full, stops at the per-partition and memory limits, and closes early once caught
-    // up. Commits the batch in flight as soon as its load is done.
-    Status collect(Batch& batch, bool& full, bool& caughtUp, Clock::time_point lastStart);
+    // Collects the next batch's messages into next.batch: waits for the batch interval when the
+    // previous batch was not full, stops at the per-partition and memory limits, and closes early
+    // once caught up. Commits the batch in flight as soon as its load is done.
+    // Streaming: a plain CSV pipeline (no transform, no SET/WHERE, so no row depends on the
+    // batch id) builds each message's rows as it is accepted, while the message is still in the
+    // cache, and copies its values so the messages can be freed before the load (next.prebuilt).
+    // A record that stops the batch (no SKIP ... ERRORS) ends streaming for the batch: its rows
+    // are dropped and buildRows() builds it again after planning, which reports the error.
+    Status collect(PreparedBatch& next, bool& full, bool& caughtUp, Clock::time_point lastStart);
+
+    // Builds the rows of the message just appended to g (streaming, see collect()).
+    void buildStreamed(PreparedBatch& b, PartitionMessages& g);
+
+    // The error record of a message whose rows could not be built.
+    ErrorRecord parseError(int32_t partition, int64_t offset, std::string_view value,
+                           const Status& why, bool skipped, int64_t batchId) const;
 
     bool reloadNeeded() {
         auto row = catalog->get(name);

@@ -1,5 +1,6 @@
 #include "source/KafkaSource.h"
 
+#include "source/FetchWaker.h"
 #include "source/KafkaHandles.h"
 
 #include <algorithm>
@@ -355,6 +356,7 @@ struct KafkaSource::Impl {
     QueueHandle queue; // the consumer queue (rd_kafka_queue_get_consumer)
     std::string topic;
     std::vector<rd_kafka_message_t*> batch; // scratch for consume_batch_queue
+    std::unique_ptr<FetchWaker> waker;      // last: stopped before the queue and handle go
 
     std::string scrub(std::string text) const { return errors.scrub(std::move(text)); }
 };
@@ -364,6 +366,7 @@ KafkaSource::KafkaSource() : m_impl(std::make_unique<Impl>()) {}
 KafkaSource::~KafkaSource() {
     if (m_impl && m_impl->rk) {
         // Leaves the (never joined) group cleanly; nothing is committed.
+        m_impl->waker.reset();
         m_impl->queue.reset();
         rd_kafka_consumer_close(m_impl->rk.get());
     }
@@ -476,6 +479,7 @@ Result<std::unique_ptr<KafkaSource>> KafkaSource::open(const KafkaSourceOptions&
     d.queue.reset(rd_kafka_queue_get_consumer(d.rk.get()));
     if (!d.queue)
         return Status(ErrorCode::Internal, "librdkafka gave no consumer queue");
+    d.waker = std::make_unique<FetchWaker>(d.rk.get(), d.queue.get(), d.topic);
     return self;
 }
 
@@ -499,8 +503,12 @@ Result<std::vector<int32_t>> KafkaSource::partitions(int timeoutMs) {
             return Status(ErrorCode::Kafka, "topic '" + d.topic + "': " + rd_kafka_err2str(t.err));
         std::vector<int32_t> ids;
         ids.reserve(static_cast<size_t>(t.partition_cnt));
-        for (int p = 0; p < t.partition_cnt; ++p)
+        std::map<int32_t, int32_t> leaders;
+        for (int p = 0; p < t.partition_cnt; ++p) {
             ids.push_back(t.partitions[p].id);
+            leaders[t.partitions[p].id] = t.partitions[p].leader;
+        }
+        d.waker->setLeaders(leaders);
         std::sort(ids.begin(), ids.end());
         return ids;
     }
@@ -555,6 +563,7 @@ Status KafkaSource::assign(const std::map<int32_t, int64_t>& nextOffsets) {
         err = rd_kafka_assign(d.rk.get(), list.get());
     if (err)
         return Status(ErrorCode::Kafka, "assign on '" + d.topic + "': " + rd_kafka_err2str(err));
+    d.waker->setAssignment(nextOffsets);
     return {};
 }
 

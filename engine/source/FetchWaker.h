@@ -1,0 +1,63 @@
+#pragma once
+// FetchWaker (private to engine/source): works around a stall of librdkafka 2.0.2's consumer.
+//
+// librdkafka stops fetching a partition once the consumer queue holds queued.min.messages or
+// queued.max.messages.kbytes, and reconsiders only when its broker thread next wakes up: up to
+// a second later when nothing else happens on that broker (2.1 added fetch.queue.backoff.ms for
+// exactly this). While a backlog drains, the queue fills during every batch, so each batch
+// would be followed by up to a second of idle waiting.
+//
+// The waker watches from its own thread: when the queue is nearly drained while an assigned
+// partition is still behind its high watermark, it sends one ListOffsets request to each lagging
+// partition's leader (rd_kafka_query_watermark_offsets). The request wakes that broker thread,
+// which then decides again whether to fetch, and fetching resumes at once. A caught-up or
+// steadily fetching consumer is never nudged.
+//
+// Threading: setAssignment() and setLeaders() from the consumer's owning thread; the rest runs
+// on the waker's thread. The rd_kafka_t and queue must outlive the waker.
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+struct rd_kafka_s;
+struct rd_kafka_queue_s;
+
+namespace sluice::source::detail {
+
+class FetchWaker {
+public:
+    FetchWaker(rd_kafka_s* rk, rd_kafka_queue_s* queue, std::string topic);
+    ~FetchWaker();
+    FetchWaker(const FetchWaker&) = delete;
+    FetchWaker& operator=(const FetchWaker&) = delete;
+
+    // The partitions being read and where reading started.
+    void setAssignment(const std::map<int32_t, int64_t>& startOffsets);
+    // Leader broker id per partition, from the latest metadata.
+    void setLeaders(const std::map<int32_t, int32_t>& leaders);
+
+    // Nudges sent so far (for tests and diagnostics).
+    int64_t nudges() const;
+
+private:
+    void run();
+
+    rd_kafka_s* m_rk;
+    rd_kafka_queue_s* m_queue;
+    std::string m_topic;
+    size_t m_lowWater = 0;
+
+    mutable std::mutex m_mutex;
+    std::condition_variable m_wake;
+    bool m_stop = false;
+    std::map<int32_t, int64_t> m_assigned;
+    std::map<int32_t, int32_t> m_leaders;
+    int64_t m_nudges = 0;
+    std::thread m_thread; // last: starts after every other member exists
+};
+
+} // namespace sluice::source::detail
