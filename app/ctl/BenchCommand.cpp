@@ -436,7 +436,9 @@ Status latency(const std::string& bootstrap, const std::string& dir, const Plan&
             return Status(ErrorCode::Timeout, "the latency pipeline did not start");
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    auto producer = Producer::open(bootstrap, kLatencyTopic, 5);
+    // linger.ms 25: the mock broker answers a fetch with one message set per partition, so
+    // small producer batches would cap how fast any consumer can read this topic.
+    auto producer = Producer::open(bootstrap, kLatencyTopic, 25);
     if (!producer.ok())
         return producer.status();
 

@@ -58,7 +58,9 @@ struct RunnerOptions {
     int64_t limitBatches = -1;               // stop after this many batches (FOREGROUND LIMIT)
     bool stopWhenCaughtUp = false;           // foreground: stop once nothing is left to read
     std::chrono::milliseconds transformTimeout{60000};
-    size_t maxBatchMessages = 200000;        // memory bound per batch, whatever the lag
+    // Memory bound per batch, whatever the lag. While a backlog drains, smaller batches also
+    // overlap collecting and loading better; 100k measured faster than 50k and 200k.
+    size_t maxBatchMessages = 100000;
     size_t maxBatchBytes = 64u << 20;
 };
 

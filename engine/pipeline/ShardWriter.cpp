@@ -22,9 +22,19 @@ Result<std::unique_ptr<ShardWriter>> ShardWriter::open(const std::string& path) 
     // wal_autocheckpoint: the checkpoint runs inside the commit that crosses the threshold, on
     // the loader's thread; every 16 MiB of WAL instead of every 4 MiB means one checkpoint per few
     // batches rather than one per batch (a batch writes several MiB per shard), at the price of a
-    // larger -wal file.
-    SLUICE_TRY(store::exec(w->m_db.get(), "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                                          "PRAGMA wal_autocheckpoint=4096;"));
+    // larger -wal file. The threshold counts pages, so it follows the file's page size.
+    SLUICE_TRY(store::exec(w->m_db.get(), "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"));
+    {
+        auto ps = Stmt::prepare(w->m_db.get(), "PRAGMA page_size");
+        if (!ps.ok())
+            return ps.status();
+        auto row = ps->step();
+        if (!row.ok())
+            return row.status();
+        const int64_t pageSize = *row ? sqlite3_column_int64(ps->get(), 0) : 4096;
+        const int64_t pages = std::max<int64_t>(1000, (int64_t{16} << 20) / std::max<int64_t>(512, pageSize));
+        SLUICE_TRY(store::exec(w->m_db.get(), "PRAGMA wal_autocheckpoint=" + std::to_string(pages)));
+    }
     auto m = Stmt::prepare(w->m_db.get(), "INSERT INTO _sluice_batches(batch_id, pipeline, committed_at) "
                                           "VALUES (?1, ?2, ?3)");
     auto h = Stmt::prepare(w->m_db.get(), "SELECT 1 FROM _sluice_batches WHERE batch_id = ?1");

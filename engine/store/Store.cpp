@@ -159,6 +159,10 @@ Status ensureCatalogSchema(sqlite3* catalog) {
 }
 
 Status ensureShardSchema(sqlite3* shard) {
+    // 16 KiB pages for new shard files (no effect on existing ones): bulk appends write a quarter
+    // as many WAL frames and pages, which measured about a third less CPU per inserted row than
+    // 4 KiB (sluicectl bench, raw insert).
+    SLUICE_TRY(exec(shard, "PRAGMA page_size=16384"));
     SLUICE_TRY(exec(shard, "PRAGMA journal_mode=WAL"));
     return exec(shard, kShardSchema);
 }
