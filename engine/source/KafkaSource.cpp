@@ -664,4 +664,8 @@ std::string KafkaSource::lastConsumerError() const {
     return m_impl->errors.last;
 }
 
+int64_t KafkaSource::fetchNudges() const {
+    return m_impl->waker ? m_impl->waker->nudges() : 0;
+}
+
 } // namespace sluice::source

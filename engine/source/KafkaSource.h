@@ -111,6 +111,10 @@ public:
     // for display; empty if none yet. Credential values are masked.
     std::string lastConsumerError() const;
 
+    // How often the fetch waker has woken librdkafka's fetcher after its queue filled up (see
+    // FetchWaker.h); for diagnostics and tests.
+    int64_t fetchNudges() const;
+
 private:
     KafkaSource();
     struct Impl;
