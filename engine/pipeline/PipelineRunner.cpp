@@ -75,12 +75,30 @@ Status PipelineRunner::Impl::refreshPartitions(bool force) {
     auto parts = source->partitions(5000);
     if (!parts.ok())
         return stalled(parts.status());
+    // One round trip per partition, so they run side by side (librdkafka is thread-safe here);
+    // at start-up this is most of the time before the first fetch.
     std::map<int32_t, std::pair<int64_t, int64_t>> wm;
-    for (int32_t p : *parts) {
-        auto w = source->queryWatermarks(p, 5000);
-        if (!w.ok())
-            return stalled(w.status());
-        wm[p] = {w->low, w->high};
+    constexpr size_t kParallel = 16;
+    for (size_t first = 0; first < parts->size(); first += kParallel) {
+        std::vector<std::pair<int32_t, std::future<Result<source::Watermarks>>>> queries;
+        for (size_t i = first; i < std::min(parts->size(), first + kParallel); ++i) {
+            const int32_t p = (*parts)[i];
+            queries.emplace_back(p, std::async(std::launch::async, [this, p] {
+                                     return source->queryWatermarks(p, 5000);
+                                 }));
+        }
+        Status failed;
+        for (auto& [p, q] : queries) {
+            auto w = q.get();
+            if (!w.ok()) {
+                if (failed.ok())
+                    failed = w.status();
+                continue;
+            }
+            wm[p] = {w->low, w->high};
+        }
+        if (!failed.ok())
+            return stalled(failed);
     }
     watermarks = wm;
     SLUICE_TRY(catalog->updateWatermarks(name, wm, 0));
@@ -214,6 +232,9 @@ Status PipelineRunner::Impl::collect(PreparedBatch& next, bool& full, bool& caug
     auto maxParts = spec.options.maxPartitionsPerBatch > 0
                         ? static_cast<size_t>(spec.options.maxPartitionsPerBatch)
                         : std::numeric_limits<size_t>::max();
+    // Slow start: after an idle spell the first batches are small, so loading starts while the
+    // rest of a backlog is still being read; each full batch doubles the cap up to the limit.
+    const size_t batchCap = std::max<size_t>(1, std::min(options.maxBatchMessages, nextBatchCap));
     std::vector<KafkaMessage> incoming = std::move(carry);
     carry.clear();
     const auto interval =
@@ -249,7 +270,7 @@ Status PipelineRunner::Impl::collect(PreparedBatch& next, bool& full, bool& caug
                 reseek = true;
                 continue;
             }
-            if (messages >= options.maxBatchMessages || bytes >= options.maxBatchBytes ||
+            if (messages >= batchCap || bytes >= options.maxBatchBytes ||
                 carry.size() >= options.maxBatchMessages) {
                 full = true;
                 carry.push_back(std::move(m));
@@ -284,7 +305,7 @@ Status PipelineRunner::Impl::collect(PreparedBatch& next, bool& full, bool& caug
         // without waiting for the interval, and start the next one at once.
         if (hadIncoming && accepted == 0 && cappedCount > 0 && messages > 0)
             full = true;
-        if (messages >= options.maxBatchMessages)
+        if (messages >= batchCap)
             full = true;
         incoming.clear();
         if (reseek) {
@@ -306,7 +327,17 @@ Status PipelineRunner::Impl::collect(PreparedBatch& next, bool& full, bool& caug
             resetSlots();
         }
         events.clear();
-        size_t room = options.maxBatchMessages - messages;
+        // Caught up (as far as the last fetch responses tell) and the interval is over: cut now
+        // rather than wait in poll() for messages that are not there.
+        if (messages > 0 && Clock::now() >= intervalEnd) {
+            bool drained = true;
+            for (auto& [p, pos] : positions)
+                if (source->cachedHighWatermark(p) > pos)
+                    drained = false;
+            if (drained)
+                break;
+        }
+        size_t room = batchCap - messages;
         SLUICE_TRY(source->poll(incoming, std::min<size_t>(room, 10000), 50, events));
         for (auto& e : events)
             if (e.kind != source::PartitionEvent::Kind::PartitionEof)
@@ -339,6 +370,7 @@ Status PipelineRunner::Impl::collect(PreparedBatch& next, bool& full, bool& caug
                 break;
         }
     }
+    nextBatchCap = full ? batchCap * 2 : options.maxBatchMessages / 8;
     std::sort(batch.begin(), batch.end(),
               [](const PartitionMessages& a, const PartitionMessages& b) {
                   return a.partition < b.partition;
@@ -360,12 +392,16 @@ Status PipelineRunner::Impl::run() {
             return w.status();
         writers.push_back(std::move(*w));
     }
-    SLUICE_TRY(refreshPartitions(true));
     SLUICE_TRY(applyOffsetRequests());
     SLUICE_TRY(recover());
     SLUICE_TRY(reassign());
+    // Watermarks (and partitions new since the last run, which then get cursors and a new
+    // assignment) only after the assignment: their first queries wait for broker connections,
+    // which the fetch meanwhile puts to use.
+    SLUICE_TRY(refreshPartitions(true));
     publishPartitions();
     auto lastStart = Clock::now() - std::chrono::hours(1);
+    nextBatchCap = options.maxBatchMessages / 8;
     while (!stop.load()) {
         const int64_t started = batchesRun + (inFlight ? 1 : 0);
         if (options.limitBatches >= 0 && started >= options.limitBatches)

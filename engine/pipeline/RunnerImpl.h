@@ -151,6 +151,7 @@ struct PipelineRunner::Impl {
     std::vector<KafkaMessage> carry;     // read but not yet in a batch
     std::vector<source::PartitionEvent> pendingEvents; // to handle at the next batch boundary
     Clock::time_point lastMetadata{};
+    size_t nextBatchCap = 0; // message cap of the next batch (slow start, see collect())
     int64_t batchesRun = 0;
     // The loader: at most one batch in flight (built, its shard commits running on inFlightLoad)
     // and one spare set of buffers. Declared after the writers and the batch it uses, so the

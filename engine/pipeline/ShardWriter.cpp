@@ -32,7 +32,7 @@ Result<std::unique_ptr<ShardWriter>> ShardWriter::open(const std::string& path) 
         if (!row.ok())
             return row.status();
         const int64_t pageSize = *row ? sqlite3_column_int64(ps->get(), 0) : 4096;
-        const int64_t pages = std::max<int64_t>(1000, (int64_t{16} << 20) / std::max<int64_t>(512, pageSize));
+        const int64_t pages = std::max<int64_t>(100, (int64_t{16} << 20) / std::max<int64_t>(512, pageSize));
         SLUICE_TRY(store::exec(w->m_db.get(), "PRAGMA wal_autocheckpoint=" + std::to_string(pages)));
     }
     auto m = Stmt::prepare(w->m_db.get(), "INSERT INTO _sluice_batches(batch_id, pipeline, committed_at) "
