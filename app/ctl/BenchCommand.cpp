@@ -624,6 +624,12 @@ void printTable(const Plan& plan, const Results& r, const Figures& f) {
     std::printf("  %-36s %12.1f MB  (%.1f MB before)\n", "peak RSS while draining", f.peakRssMb, f.rssBeforeMb);
     std::printf("  %-36s %12.2f s  (broker process: %.2f s)\n", "CPU per million rows", f.cpuPerMillion,
                 f.brokerCpuPerMillion);
+    // How much of the machine each phase kept busy: a phase that uses every core is CPU-bound,
+    // and then its rate is cores / (CPU per row).
+    auto cores = [](double cpu, double seconds) { return seconds > 0 ? cpu / seconds : 0.0; };
+    std::printf("  %-36s R_k %.2f, R_s %.2f, E %.2f  (of %u)\n", "cores busy", cores(r.consumeCpuSeconds, r.consumeSeconds),
+                cores(r.insertCpuSeconds, r.insertSeconds), cores(r.drainCpuSeconds, r.drainSeconds),
+                std::thread::hardware_concurrency());
 }
 
 void printJson(const Plan& plan, const Results& r, const Figures& f) {
@@ -644,7 +650,8 @@ void printJson(const Plan& plan, const Results& r, const Figures& f) {
       << ",\"cpu_s_per_million_rows\":" << fixed(f.cpuPerMillion, 3)
       << ",\"broker_cpu_s_per_million_rows\":" << fixed(f.brokerCpuPerMillion, 3)
       << ",\"raw_consume_cpu_s_per_million\":" << fixed(f.consumeCpuPerMillion, 3)
-      << ",\"raw_insert_cpu_s_per_million\":" << fixed(f.insertCpuPerMillion, 3) << "}";
+      << ",\"raw_insert_cpu_s_per_million\":" << fixed(f.insertCpuPerMillion, 3)
+      << ",\"cpu_cores\":" << std::thread::hardware_concurrency() << "}";
     std::printf("%s\n", o.str().c_str());
 }
 

@@ -27,7 +27,67 @@ Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<store::Store> store
     return e;
 }
 
+struct Engine::WatermarkWatch {
+    std::unique_ptr<source::KafkaSource> source;
+    std::chrono::steady_clock::time_point next{};
+};
+
 Engine::~Engine() { stopAll(); }
+
+void Engine::watchWatermarks(const std::vector<PipelineRow>& rows) {
+    constexpr auto kEvery = std::chrono::seconds(2);
+    constexpr auto kAfterFailure = std::chrono::seconds(30);
+    constexpr int kTimeoutMs = 1000; // poll() runs on the engine's thread: keep waits short
+    const auto now = std::chrono::steady_clock::now();
+    std::set<std::string> watched;
+    for (const auto& row : rows) {
+        if (row.state == kStateRunning || m_runners.count(row.name))
+            continue;
+        watched.insert(row.name);
+        auto& w = m_watches[row.name];
+        if (!w)
+            w = std::make_unique<WatermarkWatch>();
+        if (now < w->next)
+            continue;
+        w->next = now + kAfterFailure;
+        if (!w->source) {
+            auto spec = PipelineCatalog::specOf(row);
+            if (!spec.ok())
+                continue;
+            auto src = source::KafkaSource::open({spec->brokers, spec->topic, spec->configJson,
+                                                  spec->credentialsJson, "sluice-watch-" + row.name});
+            if (!src.ok())
+                continue;
+            w->source = std::move(*src);
+        }
+        auto parts = w->source->partitions(kTimeoutMs);
+        if (!parts.ok())
+            continue;
+        std::map<int32_t, std::pair<int64_t, int64_t>> wm;
+        bool failed = false;
+        for (int32_t p : *parts) {
+            auto q = w->source->queryWatermarks(p, kTimeoutMs);
+            if (!q.ok()) {
+                failed = true;
+                break;
+            }
+            wm[p] = {q->low, q->high};
+        }
+        if (failed)
+            continue;
+        if (!m_watchDb) {
+            auto db = store::openDb(m_store->catalogPath(), false);
+            if (!db.ok())
+                continue;
+            m_watchDb = std::move(*db);
+        }
+        PipelineCatalog catalog(m_watchDb.get(), "main");
+        if (catalog.updateWatermarks(row.name, wm, 0).ok())
+            w->next = now + kEvery;
+    }
+    for (auto it = m_watches.begin(); it != m_watches.end();)
+        it = watched.count(it->first) ? std::next(it) : m_watches.erase(it);
+}
 
 void Engine::stopAll() {
     for (auto& [n, r] : m_runners)
@@ -70,6 +130,7 @@ Status Engine::poll(const std::vector<std::string>& only) {
         r->start();
         m_runners.emplace(n, std::move(r));
     }
+    watchWatermarks(*rows);
     return {};
 }
 

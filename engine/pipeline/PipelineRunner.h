@@ -10,6 +10,7 @@
 
 #include "common/Result.h"
 #include "pipeline/PipelineCatalog.h"
+#include "store/Sqlite.h"
 #include "store/SqlSession.h"
 #include "store/Store.h"
 
@@ -108,6 +109,13 @@ private:
     std::unique_ptr<store::RunnerLock> m_lock;
     std::map<std::string, std::unique_ptr<PipelineRunner>> m_runners;
     std::unique_ptr<store::SqlSession> m_catalogSession;
+
+    // A pipeline without a runner (Stopped, Error) would show the lag of the moment it stopped
+    // for ever; poll() records fresh high watermarks for it every few seconds instead.
+    struct WatermarkWatch;
+    void watchWatermarks(const std::vector<PipelineRow>& rows);
+    std::map<std::string, std::unique_ptr<WatermarkWatch>> m_watches;
+    store::DbHandle m_watchDb; // the catalog, for watermark updates
 };
 
 // START PIPELINE p FOREGROUND [LIMIT n BATCHES]: runs here until caught up (or n batches);

@@ -68,6 +68,9 @@ private slots:
                       "--start-id", "1001"}).exitCode, 0);
         QTest::qWait(1500);
         QCOMPARE(scalar(store, "SELECT count(*) FROM t WHERE id > 1000"), QString("0"));
+        // Stopped, it still follows the topic: the waiting messages show as lag.
+        QTRY_COMPARE_WITH_TIMEOUT(scalar(store, "SELECT sum(LAG) FROM information_schema.PIPELINES_CURSORS"),
+                                  QString("10"), 10000);
         QVERIFY(sql(store, "START PIPELINE p"));
         QTRY_COMPARE_WITH_TIMEOUT(scalar(store, "SELECT count(*) FROM t WHERE id > 1000"), QString("10"), 30000);
 
