@@ -36,8 +36,8 @@ Engine::~Engine() { stopAll(); }
 
 void Engine::watchWatermarks(const std::vector<PipelineRow>& rows) {
     constexpr auto kEvery = std::chrono::seconds(2);
-    constexpr auto kAfterFailure = std::chrono::seconds(30);
-    constexpr int kTimeoutMs = 1000; // poll() runs on the engine's thread: keep waits short
+    constexpr auto kAfterFailure = std::chrono::seconds(5);
+    constexpr int kTimeoutMs = 2000; // poll() runs on the engine's thread: keep waits short
     const auto now = std::chrono::steady_clock::now();
     std::set<std::string> watched;
     for (const auto& row : rows) {

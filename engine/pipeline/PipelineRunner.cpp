@@ -338,7 +338,9 @@ Status PipelineRunner::Impl::collect(PreparedBatch& next, bool& full, bool& caug
                 break;
         }
         size_t room = batchCap - messages;
-        SLUICE_TRY(source->poll(incoming, std::min<size_t>(room, 10000), 50, events));
+        // Short waits while a batch loads, so it commits (and becomes visible) as soon as it is
+        // stored rather than when the next message arrives.
+        SLUICE_TRY(source->poll(incoming, std::min<size_t>(room, 10000), inFlight ? 2 : 50, events));
         for (auto& e : events)
             if (e.kind != source::PartitionEvent::Kind::PartitionEof)
                 pendingEvents.push_back(e);
