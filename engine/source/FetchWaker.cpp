@@ -14,6 +14,8 @@ namespace {
 // How often the queue is looked at, and the shortest time between two nudges.
 constexpr auto kCheckEvery = std::chrono::milliseconds(5);
 constexpr auto kMinGap = std::chrono::milliseconds(20);
+// How long the queue must stay unchanged before the fetcher counts as stopped.
+constexpr auto kQuiet = std::chrono::milliseconds(5);
 constexpr int kQueryTimeoutMs = 500; // also bounds how long destruction may wait
 } // namespace
 
@@ -26,6 +28,11 @@ FetchWaker::FetchWaker(rd_kafka_s* rk, rd_kafka_queue_s* queue, std::string topi
     if (rd_kafka_conf_get(rd_kafka_conf(rk), "queued.min.messages", value, &size) == RD_KAFKA_CONF_OK)
         minMessages = std::max(2L, std::atol(value));
     m_lowWater = static_cast<size_t>(minMessages / 2);
+    size = sizeof(value);
+    long maxKbytes = 65536;
+    if (rd_kafka_conf_get(rd_kafka_conf(rk), "queued.max.messages.kbytes", value, &size) == RD_KAFKA_CONF_OK)
+        maxKbytes = std::max(1L, std::atol(value));
+    m_lowBytes = static_cast<int64_t>(maxKbytes) * 1024 / 2;
     m_thread = std::thread([this] { run(); });
 }
 
@@ -56,14 +63,32 @@ int64_t FetchWaker::nudges() const {
 void FetchWaker::run() {
     setThreadName("sl-fetchwake");
     auto lastNudge = std::chrono::steady_clock::now() - kMinGap;
+    auto activeAt = std::chrono::steady_clock::now();
+    size_t lastLength = 0;
+    int64_t lastDelivered = 0;
     std::unique_lock lock(m_mutex);
     while (!m_stop) {
         m_wake.wait_for(lock, kCheckEvery);
         if (m_stop || m_assigned.empty())
             continue;
-        if (std::chrono::steady_clock::now() - lastNudge < kMinGap)
+        // Only a quiet consumer can be stalled: nothing arrived in the queue and nothing was
+        // taken from it for a while. A flowing consumer (however slow) is left alone; nudging
+        // it would only put ListOffsets requests between its fetches.
+        const auto now = std::chrono::steady_clock::now();
+        const size_t length = rd_kafka_queue_length(m_queue);
+        const int64_t delivered = m_delivered.load();
+        // Armed once the queue came near one of librdkafka's limits (bytes estimated from the
+        // messages delivered so far): only then can the fetcher have stopped for a full queue.
+        const int64_t averageBytes = delivered > 0 ? std::max<int64_t>(1, m_deliveredBytes.load() / delivered) : 1;
+        if (length >= m_lowWater || static_cast<int64_t>(length) * averageBytes >= m_lowBytes)
+            m_armed = true;
+        if (length != lastLength || delivered != lastDelivered)
+            activeAt = now;
+        lastLength = length;
+        lastDelivered = delivered;
+        if (!m_armed || now - activeAt < kQuiet || now - lastNudge < kMinGap)
             continue;
-        if (rd_kafka_queue_length(m_queue) >= m_lowWater)
+        if (length >= m_lowWater)
             continue;
         std::map<int32_t, int64_t> assigned = m_assigned;
         std::map<int32_t, int32_t> leaders = m_leaders;
@@ -102,6 +127,7 @@ void FetchWaker::run() {
         }
         lock.lock();
         if (nudged) {
+            m_armed = false;
             ++m_nudges;
             lastNudge = std::chrono::steady_clock::now();
         }

@@ -7,15 +7,18 @@
 // exactly this). While a backlog drains, the queue fills during every batch, so each batch
 // would be followed by up to a second of idle waiting.
 //
-// The waker watches from its own thread: when the queue is nearly drained while an assigned
-// partition is still behind its high watermark, it sends one ListOffsets request to each lagging
+// The waker watches from its own thread: when the queue, after coming near one of those limits,
+// is nearly drained and has not changed for a few milliseconds while an assigned partition is
+// still behind its high watermark, it sends one ListOffsets request to each lagging
 // partition's leader (rd_kafka_query_watermark_offsets). The request wakes that broker thread,
-// which then decides again whether to fetch, and fetching resumes at once. A caught-up or
-// steadily fetching consumer is never nudged.
+// which then decides again whether to fetch, and fetching resumes at once. A consumer whose
+// queue never fills (caught up, or a slow topic) is never nudged: the requests would only slow
+// its fetches down.
 //
 // Threading: setAssignment() and setLeaders() from the consumer's owning thread; the rest runs
 // on the waker's thread. The rd_kafka_t and queue must outlive the waker.
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -43,6 +46,12 @@ public:
     // Nudges sent so far (for tests and diagnostics).
     int64_t nudges() const;
 
+    // Messages handed to the application so far (called by the consumer's owning thread).
+    void delivered(size_t n, size_t bytes) {
+        m_delivered.fetch_add(static_cast<int64_t>(n));
+        m_deliveredBytes.fetch_add(static_cast<int64_t>(bytes));
+    }
+
 private:
     void run();
 
@@ -57,6 +66,10 @@ private:
     std::map<int32_t, int64_t> m_assigned;
     std::map<int32_t, int32_t> m_leaders;
     int64_t m_nudges = 0;
+    std::atomic<int64_t> m_delivered{0};
+    std::atomic<int64_t> m_deliveredBytes{0};
+    bool m_armed = false;   // the queue came near a limit since the last nudge
+    int64_t m_lowBytes = 0; // half of queued.max.messages.kbytes
     std::thread m_thread; // last: starts after every other member exists
 };
 

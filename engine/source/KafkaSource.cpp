@@ -655,6 +655,12 @@ Status KafkaSource::poll(std::vector<KafkaMessage>& out, size_t maxMessages, int
         if (!wasFirst && static_cast<size_t>(n) < want)
             break; // drained
     }
+    if (taken > 0) {
+        size_t bytes = 0;
+        for (size_t i = out.size() - taken; i < out.size(); ++i)
+            bytes += out[i].value().size();
+        d.waker->delivered(taken, bytes);
+    }
     if (!d.errors.fatal.empty())
         return Status(ErrorCode::Kafka, "Kafka consumer failed: " + d.errors.fatal);
     return {};
