@@ -588,6 +588,11 @@ void EngineBridge::assessPartitions(PipelineStats& stats, double now) {
         window.reserve(h.samples.size());
         for (const auto& [t, cursor, hw] : h.samples)
             window.push_back({t, cursor, hw});
+        // Without a runner no samples come in, but the engine still follows the topic: judge
+        // the last reported position against today's high watermark (Burrow: a consumer that
+        // stopped committing with lag left is STOPPED, even if it was caught up when it stopped).
+        if (!stats.active && !window.empty() && p.highWatermark > window.back().highWatermark)
+            window.back().highWatermark = p.highWatermark;
         p.health = fromEngine(pipeline::evaluatePartitionHealth(window, now));
         std::deque<WatermarkPoint> points;
         for (const auto& [t, hw] : h.watermarks)
