@@ -107,17 +107,14 @@ Result<std::map<int32_t, int64_t>> highWatermarks(const std::string& bootstrap, 
     auto src = source::KafkaSource::open({bootstrap, topic, "", "", "sluice-bench-meta"});
     if (!src.ok())
         return src.status();
-    auto parts = (*src)->partitions(10000);
-    if (!parts.ok())
-        return parts.status();
+    auto marks = (*src)->watermarks(10000);
+    if (!marks.ok())
+        return marks.status();
     std::map<int32_t, int64_t> highs;
     lowSum = 0;
-    for (int32_t p : *parts) {
-        auto w = (*src)->queryWatermarks(p, 10000);
-        if (!w.ok())
-            return w.status();
-        highs[p] = w->high;
-        lowSum += w->low;
+    for (auto& [p, w] : *marks) {
+        highs[p] = w.high;
+        lowSum += w.low;
     }
     return highs;
 }

@@ -41,15 +41,11 @@ targetsNow(pipeline::PipelineCatalog& catalog, const std::vector<std::string>& n
         auto src = source::KafkaSource::open(o);
         if (!src.ok())
             return src.status();
-        auto parts = (*src)->partitions(10000);
-        if (!parts.ok())
-            return Status(parts.status().code(), "pipeline " + n + ": " + parts.status().message());
-        for (int32_t p : *parts) {
-            auto wm = (*src)->queryWatermarks(p, 10000);
-            if (!wm.ok())
-                return wm.status();
-            out[n][p] = wm->high;
-        }
+        auto marks = (*src)->watermarks(10000);
+        if (!marks.ok())
+            return Status(marks.status().code(), "pipeline " + n + ": " + marks.status().message());
+        for (auto& [p, wm] : *marks)
+            out[n][p] = wm.high;
     }
     return out;
 }

@@ -60,21 +60,12 @@ void Engine::watchWatermarks(const std::vector<PipelineRow>& rows) {
                 continue;
             w->source = std::move(*src);
         }
-        auto parts = w->source->partitions(kTimeoutMs);
-        if (!parts.ok())
+        auto marks = w->source->watermarks(kTimeoutMs);
+        if (!marks.ok())
             continue;
         std::map<int32_t, std::pair<int64_t, int64_t>> wm;
-        bool failed = false;
-        for (int32_t p : *parts) {
-            auto q = w->source->queryWatermarks(p, kTimeoutMs);
-            if (!q.ok()) {
-                failed = true;
-                break;
-            }
-            wm[p] = {q->low, q->high};
-        }
-        if (failed)
-            continue;
+        for (auto& [p, q] : *marks)
+            wm[p] = {q.low, q.high};
         if (!m_watchDb) {
             auto db = store::openDb(m_store->catalogPath(), false);
             if (!db.ok())

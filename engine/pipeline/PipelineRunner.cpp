@@ -72,34 +72,12 @@ Status PipelineRunner::Impl::refreshPartitions(bool force) {
             [&](PipelineSnapshot& s) { s.lastError = "waiting for the broker: " + st.message(); });
         return Status();
     };
-    auto parts = source->partitions(5000);
-    if (!parts.ok())
-        return stalled(parts.status());
-    // One round trip per partition, so they run side by side (librdkafka is thread-safe here);
-    // at start-up this is most of the time before the first fetch.
+    auto marks = source->watermarks(5000);
+    if (!marks.ok())
+        return stalled(marks.status());
     std::map<int32_t, std::pair<int64_t, int64_t>> wm;
-    constexpr size_t kParallel = 16;
-    for (size_t first = 0; first < parts->size(); first += kParallel) {
-        std::vector<std::pair<int32_t, std::future<Result<source::Watermarks>>>> queries;
-        for (size_t i = first; i < std::min(parts->size(), first + kParallel); ++i) {
-            const int32_t p = (*parts)[i];
-            queries.emplace_back(p, std::async(std::launch::async, [this, p] {
-                                     return source->queryWatermarks(p, 5000);
-                                 }));
-        }
-        Status failed;
-        for (auto& [p, q] : queries) {
-            auto w = q.get();
-            if (!w.ok()) {
-                if (failed.ok())
-                    failed = w.status();
-                continue;
-            }
-            wm[p] = {w->low, w->high};
-        }
-        if (!failed.ok())
-            return stalled(failed);
-    }
+    for (auto& [p, w] : *marks)
+        wm[p] = {w.low, w.high};
     watermarks = wm;
     SLUICE_TRY(catalog->updateWatermarks(name, wm, 0));
     auto cur = catalog->cursors(name);
@@ -235,6 +213,18 @@ Status PipelineRunner::Impl::collect(PreparedBatch& next, bool& full, bool& caug
     // Slow start: after an idle spell the first batches are small, so loading starts while the
     // rest of a backlog is still being read; each full batch doubles the cap up to the limit.
     const size_t batchCap = std::max<size_t>(1, std::min(options.maxBatchMessages, nextBatchCap));
+    // Every position at the highest watermark seen (fetch responses or the last refresh).
+    auto atHighWatermarks = [&] {
+        for (auto& [p, pos] : positions) {
+            int64_t hw = source->cachedHighWatermark(p);
+            auto it = watermarks.find(p);
+            if (it != watermarks.end())
+                hw = std::max(hw, it->second.second);
+            if (hw > pos)
+                return false;
+        }
+        return true;
+    };
     std::vector<KafkaMessage> incoming = std::move(carry);
     carry.clear();
     const auto interval =
@@ -329,14 +319,8 @@ Status PipelineRunner::Impl::collect(PreparedBatch& next, bool& full, bool& caug
         events.clear();
         // Caught up (as far as the last fetch responses tell) and the interval is over: cut now
         // rather than wait in poll() for messages that are not there.
-        if (messages > 0 && Clock::now() >= intervalEnd) {
-            bool drained = true;
-            for (auto& [p, pos] : positions)
-                if (source->cachedHighWatermark(p) > pos)
-                    drained = false;
-            if (drained)
-                break;
-        }
+        if (messages > 0 && Clock::now() >= intervalEnd && atHighWatermarks())
+            break;
         size_t room = batchCap - messages;
         // Short waits while a batch loads, so it commits (and becomes visible) as soon as it is
         // stored rather than when the next message arrives.
@@ -346,15 +330,7 @@ Status PipelineRunner::Impl::collect(PreparedBatch& next, bool& full, bool& caug
                 pendingEvents.push_back(e);
         if (!incoming.empty())
             continue;
-        bool atEnd = true;
-        for (auto& [p, pos] : positions) {
-            int64_t hw = source->cachedHighWatermark(p);
-            auto it = watermarks.find(p);
-            if (it != watermarks.end())
-                hw = std::max(hw, it->second.second);
-            if (hw > pos)
-                atEnd = false;
-        }
+        const bool atEnd = atHighWatermarks();
         caughtUp = atEnd;
         if (messages > 0 && cappedCount > 0) {
             full = true;

@@ -34,16 +34,12 @@ Result<std::map<int32_t, int64_t>> brokerOffsets(const sql::PipelineSpec& spec, 
     auto src = source::KafkaSource::open(o);
     if (!src.ok())
         return src.status();
-    auto parts = (*src)->partitions(10000);
-    if (!parts.ok())
-        return parts.status();
+    auto marks = (*src)->watermarks(10000);
+    if (!marks.ok())
+        return marks.status();
     std::map<int32_t, int64_t> out;
-    for (int32_t p : *parts) {
-        auto wm = (*src)->queryWatermarks(p, 10000);
-        if (!wm.ok())
-            return wm.status();
-        out[p] = latest ? wm->high : wm->low;
-    }
+    for (auto& [p, wm] : *marks)
+        out[p] = latest ? wm.high : wm.low;
     return out;
 }
 

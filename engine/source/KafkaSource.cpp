@@ -531,6 +531,20 @@ Result<Watermarks> KafkaSource::queryWatermarks(int32_t partition, int timeoutMs
     return w;
 }
 
+Result<std::map<int32_t, Watermarks>> KafkaSource::watermarks(int timeoutMs) {
+    auto parts = partitions(timeoutMs);
+    if (!parts.ok())
+        return parts.status();
+    std::map<int32_t, Watermarks> out;
+    for (int32_t p : *parts) {
+        auto w = queryWatermarks(p, timeoutMs);
+        if (!w.ok())
+            return w.status();
+        out[p] = *w;
+    }
+    return out;
+}
+
 int64_t KafkaSource::cachedHighWatermark(int32_t partition) const {
     int64_t low = -1;
     int64_t high = -1;
@@ -604,6 +618,7 @@ Status KafkaSource::poll(std::vector<KafkaMessage>& out, size_t maxMessages, int
         d.batch.resize(kChunk);
 
     size_t taken = 0;
+    size_t takenBytes = 0;
     // consume_batch_queue waits until the array is full or the timeout passes, so the first
     // call asks for one element (returns as soon as anything arrives) and the rest drain with
     // timeout 0.
@@ -624,6 +639,7 @@ Status KafkaSource::poll(std::vector<KafkaMessage>& out, size_t maxMessages, int
             if (raw->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
                 out.emplace_back(raw);
                 ++taken;
+                takenBytes += raw->len;
                 continue;
             }
             MessageHandle owned(raw); // error messages never leave this function
@@ -655,12 +671,8 @@ Status KafkaSource::poll(std::vector<KafkaMessage>& out, size_t maxMessages, int
         if (!wasFirst && static_cast<size_t>(n) < want)
             break; // drained
     }
-    if (taken > 0) {
-        size_t bytes = 0;
-        for (size_t i = out.size() - taken; i < out.size(); ++i)
-            bytes += out[i].value().size();
-        d.waker->delivered(taken, bytes);
-    }
+    if (taken > 0)
+        d.waker->delivered(taken, takenBytes);
     if (!d.errors.fatal.empty())
         return Status(ErrorCode::Kafka, "Kafka consumer failed: " + d.errors.fatal);
     return {};

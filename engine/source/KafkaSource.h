@@ -83,6 +83,9 @@ public:
     // Low and high watermark asked of the broker (rd_kafka_query_watermark_offsets).
     Result<Watermarks> queryWatermarks(int32_t partition, int timeoutMs);
 
+    // partitions() and then queryWatermarks() of each: the first failure is returned.
+    Result<std::map<int32_t, Watermarks>> watermarks(int timeoutMs);
+
     // The high watermark last seen in a fetch response (rd_kafka_get_watermark_offsets), without
     // a round trip; -1 when not known yet.
     int64_t cachedHighWatermark(int32_t partition) const;
