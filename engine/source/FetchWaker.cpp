@@ -14,25 +14,28 @@ namespace {
 // How often the queue is looked at, and the shortest time between two nudges.
 constexpr auto kCheckEvery = std::chrono::milliseconds(5);
 constexpr auto kMinGap = std::chrono::milliseconds(20);
-// How long the queue must stay unchanged before the fetcher counts as stopped.
-constexpr auto kQuiet = std::chrono::milliseconds(5);
+// The queue counts as near a limit (the fetcher may have stopped) from kArmAt of it, and is
+// refilled once it fell below kRefillAt of both limits: early enough that fetching overlaps the
+// application's work on the rest of the queue instead of alternating with it.
+constexpr double kArmAt = 0.85;
+constexpr double kRefillAt = 0.6;
 constexpr int kQueryTimeoutMs = 500; // also bounds how long destruction may wait
 } // namespace
 
 FetchWaker::FetchWaker(rd_kafka_s* rk, rd_kafka_queue_s* queue, std::string topic)
     : m_rk(rk), m_queue(queue), m_topic(std::move(topic)) {
-    // Nudge once the queue is below half of what makes librdkafka stop fetching.
+    // The limits that make librdkafka stop fetching.
     char value[64] = {};
     size_t size = sizeof(value);
     long minMessages = 100000;
     if (rd_kafka_conf_get(rd_kafka_conf(rk), "queued.min.messages", value, &size) == RD_KAFKA_CONF_OK)
         minMessages = std::max(2L, std::atol(value));
-    m_lowWater = static_cast<size_t>(minMessages / 2);
+    m_stopMessages = static_cast<double>(minMessages);
     size = sizeof(value);
     long maxKbytes = 65536;
     if (rd_kafka_conf_get(rd_kafka_conf(rk), "queued.max.messages.kbytes", value, &size) == RD_KAFKA_CONF_OK)
         maxKbytes = std::max(1L, std::atol(value));
-    m_lowBytes = static_cast<int64_t>(maxKbytes) * 1024 / 2;
+    m_stopBytes = static_cast<double>(maxKbytes) * 1024;
     m_thread = std::thread([this] { run(); });
 }
 
@@ -63,32 +66,26 @@ int64_t FetchWaker::nudges() const {
 void FetchWaker::run() {
     setThreadName("sl-fetchwake");
     auto lastNudge = std::chrono::steady_clock::now() - kMinGap;
-    auto activeAt = std::chrono::steady_clock::now();
-    size_t lastLength = 0;
-    int64_t lastDelivered = 0;
     std::unique_lock lock(m_mutex);
     while (!m_stop) {
         m_wake.wait_for(lock, kCheckEvery);
         if (m_stop || m_assigned.empty())
             continue;
-        // Only a quiet consumer can be stalled: nothing arrived in the queue and nothing was
-        // taken from it for a while. A flowing consumer (however slow) is left alone; nudging
-        // it would only put ListOffsets requests between its fetches.
+        // Only a consumer whose queue came near one of librdkafka's limits can have a stopped
+        // fetcher (bytes are estimated from the messages delivered so far); a slow or caught-up
+        // consumer never gets there and is never nudged, since the requests would only sit
+        // between its fetches. Once armed, the fetcher is woken as soon as the application has
+        // taken a good part of the queue, while it still works on the rest.
         const auto now = std::chrono::steady_clock::now();
-        const size_t length = rd_kafka_queue_length(m_queue);
+        const double length = static_cast<double>(rd_kafka_queue_length(m_queue));
         const int64_t delivered = m_delivered.load();
-        // Armed once the queue came near one of librdkafka's limits (bytes estimated from the
-        // messages delivered so far): only then can the fetcher have stopped for a full queue.
-        const int64_t averageBytes = delivered > 0 ? std::max<int64_t>(1, m_deliveredBytes.load() / delivered) : 1;
-        if (length >= m_lowWater || static_cast<int64_t>(length) * averageBytes >= m_lowBytes)
+        const double averageBytes =
+            delivered > 0 ? std::max(1.0, static_cast<double>(m_deliveredBytes.load()) / static_cast<double>(delivered))
+                          : 1.0;
+        const double fill = std::max(length / m_stopMessages, length * averageBytes / m_stopBytes);
+        if (fill >= kArmAt)
             m_armed = true;
-        if (length != lastLength || delivered != lastDelivered)
-            activeAt = now;
-        lastLength = length;
-        lastDelivered = delivered;
-        if (!m_armed || now - activeAt < kQuiet || now - lastNudge < kMinGap)
-            continue;
-        if (length >= m_lowWater)
+        if (!m_armed || fill >= kRefillAt || now - lastNudge < kMinGap)
             continue;
         std::map<int32_t, int64_t> assigned = m_assigned;
         std::map<int32_t, int32_t> leaders = m_leaders;

@@ -8,12 +8,12 @@
 // would be followed by up to a second of idle waiting.
 //
 // The waker watches from its own thread: when the queue, after coming near one of those limits,
-// is nearly drained and has not changed for a few milliseconds while an assigned partition is
-// still behind its high watermark, it sends one ListOffsets request to each lagging
-// partition's leader (rd_kafka_query_watermark_offsets). The request wakes that broker thread,
-// which then decides again whether to fetch, and fetching resumes at once. A consumer whose
-// queue never fills (caught up, or a slow topic) is never nudged: the requests would only slow
-// its fetches down.
+// has been drained below 60% of them while an assigned partition is still behind its high
+// watermark, it sends one ListOffsets request to each lagging partition's leader
+// (rd_kafka_query_watermark_offsets). The request wakes that broker thread, which then decides
+// again whether to fetch, and fetching resumes while the application still works through the
+// rest of the queue. A consumer whose queue never fills (caught up, or a slow topic) is never
+// nudged: the requests would only slow its fetches down.
 //
 // Threading: setAssignment() and setLeaders() from the consumer's owning thread; the rest runs
 // on the waker's thread. The rd_kafka_t and queue must outlive the waker.
@@ -58,7 +58,8 @@ private:
     rd_kafka_s* m_rk;
     rd_kafka_queue_s* m_queue;
     std::string m_topic;
-    size_t m_lowWater = 0;
+    double m_stopMessages = 1; // queued.min.messages
+    double m_stopBytes = 1;    // queued.max.messages.kbytes, in bytes
 
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;
@@ -69,7 +70,6 @@ private:
     std::atomic<int64_t> m_delivered{0};
     std::atomic<int64_t> m_deliveredBytes{0};
     bool m_armed = false;   // the queue came near a limit since the last nudge
-    int64_t m_lowBytes = 0; // half of queued.max.messages.kbytes
     std::thread m_thread; // last: starts after every other member exists
 };
 
