@@ -19,6 +19,9 @@ constexpr auto kMinGap = std::chrono::milliseconds(20);
 // application's work on the rest of the queue instead of alternating with it.
 constexpr double kArmAt = 0.85;
 constexpr double kRefillAt = 0.6;
+// How long nothing new may arrive in the queue before the fetcher counts as stopped. A fetcher
+// that is still working is left alone even when armed: requests between its fetches slow it.
+constexpr auto kQuiet = std::chrono::milliseconds(8);
 constexpr int kQueryTimeoutMs = 500; // also bounds how long destruction may wait
 } // namespace
 
@@ -66,6 +69,11 @@ int64_t FetchWaker::nudges() const {
 void FetchWaker::run() {
     setThreadName("sl-fetchwake");
     auto lastNudge = std::chrono::steady_clock::now() - kMinGap;
+    auto arrivedAt = std::chrono::steady_clock::now();
+    // Messages that ever entered the queue: those in it plus those handed out. The two are read
+    // at different moments, so a poll in between can make the sum dip; only a new maximum
+    // counts as an arrival.
+    int64_t mostEntered = 0;
     std::unique_lock lock(m_mutex);
     while (!m_stop) {
         m_wake.wait_for(lock, kCheckEvery);
@@ -74,18 +82,24 @@ void FetchWaker::run() {
         // Only a consumer whose queue came near one of librdkafka's limits can have a stopped
         // fetcher (bytes are estimated from the messages delivered so far); a slow or caught-up
         // consumer never gets there and is never nudged, since the requests would only sit
-        // between its fetches. Once armed, the fetcher is woken as soon as the application has
-        // taken a good part of the queue, while it still works on the rest.
+        // between its fetches. Once armed, a fetcher that has stopped (nothing arrives) is woken
+        // as soon as the application has taken a good part of the queue, while it still works
+        // on the rest, rather than once the queue is empty.
         const auto now = std::chrono::steady_clock::now();
-        const double length = static_cast<double>(rd_kafka_queue_length(m_queue));
+        const size_t queued = rd_kafka_queue_length(m_queue);
+        const double length = static_cast<double>(queued);
         const int64_t delivered = m_delivered.load();
+        if (const int64_t entered = delivered + static_cast<int64_t>(queued); entered > mostEntered) {
+            mostEntered = entered;
+            arrivedAt = now;
+        }
         const double averageBytes =
             delivered > 0 ? std::max(1.0, static_cast<double>(m_deliveredBytes.load()) / static_cast<double>(delivered))
                           : 1.0;
         const double fill = std::max(length / m_stopMessages, length * averageBytes / m_stopBytes);
         if (fill >= kArmAt)
             m_armed = true;
-        if (!m_armed || fill >= kRefillAt || now - lastNudge < kMinGap)
+        if (!m_armed || fill >= kRefillAt || now - arrivedAt < kQuiet || now - lastNudge < kMinGap)
             continue;
         std::map<int32_t, int64_t> assigned = m_assigned;
         std::map<int32_t, int32_t> leaders = m_leaders;
