@@ -348,7 +348,11 @@ Status PipelineRunner::Impl::collect(PreparedBatch& next, bool& full, bool& caug
                 break;
         }
     }
-    nextBatchCap = full ? batchCap * 2 : options.maxBatchMessages / 8;
+    // A batch that was not full keeps a cap of twice what it held: a steady stream keeps its
+    // batch size (a fall back to the smallest cap would load it in many small batches, each with
+    // its own commits, and fall behind), while an idle spell still brings the slow start back.
+    nextBatchCap = full ? batchCap * 2
+                        : std::clamp(messages * 2, options.maxBatchMessages / 8, options.maxBatchMessages);
     std::sort(batch.begin(), batch.end(),
               [](const PartitionMessages& a, const PartitionMessages& b) {
                   return a.partition < b.partition;
