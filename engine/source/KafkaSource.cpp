@@ -536,6 +536,36 @@ Result<std::map<int32_t, Watermarks>> KafkaSource::watermarks(int timeoutMs) {
     if (!parts.ok())
         return parts.status();
     std::map<int32_t, Watermarks> out;
+    // All partitions at once: ListOffsets for "earliest" and for "latest" (the special
+    // timestamps -2 and -1), one request per leader each, sent in parallel. A pipeline's first
+    // fetch waits for these, so they are worth a round trip per leader instead of two per
+    // partition. Anything unexpected falls back to asking partition by partition.
+    if (!parts->empty()) {
+        Impl& d = *m_impl;
+        bool complete = true;
+        for (const int64_t which : {RD_KAFKA_OFFSET_BEGINNING, RD_KAFKA_OFFSET_END}) {
+            PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(parts->size())));
+            for (int32_t p : *parts)
+                rd_kafka_topic_partition_list_add(list.get(), d.topic.c_str(), p)->offset = which;
+            if (rd_kafka_offsets_for_times(d.rk.get(), list.get(), timeoutMs) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                complete = false;
+                break;
+            }
+            for (int i = 0; i < list->cnt; ++i) {
+                const auto& e = list->elems[i];
+                if (e.err || e.offset < 0) {
+                    complete = false;
+                    break;
+                }
+                (which == RD_KAFKA_OFFSET_BEGINNING ? out[e.partition].low : out[e.partition].high) = e.offset;
+            }
+            if (!complete)
+                break;
+        }
+        if (complete && out.size() == parts->size())
+            return out;
+        out.clear();
+    }
     for (int32_t p : *parts) {
         auto w = queryWatermarks(p, timeoutMs);
         if (!w.ok())

@@ -83,7 +83,8 @@ public:
     // Low and high watermark asked of the broker (rd_kafka_query_watermark_offsets).
     Result<Watermarks> queryWatermarks(int32_t partition, int timeoutMs);
 
-    // partitions() and then queryWatermarks() of each: the first failure is returned.
+    // Low and high watermarks of every partition: one ListOffsets round per leader for all of
+    // them, else partitions() and queryWatermarks() of each; the first failure is returned.
     Result<std::map<int32_t, Watermarks>> watermarks(int timeoutMs);
 
     // The high watermark last seen in a fetch response (rd_kafka_get_watermark_offsets), without

@@ -302,6 +302,15 @@ private slots:
             start[p] = 0;
         }
         QCOMPARE(total, kCount);
+        // watermarks() asks for every partition at once; it must agree with the per-partition
+        // answers.
+        auto all = src.watermarks(kMetadataTimeoutMs);
+        QVERIFY2(all.ok(), text(all.status()));
+        QCOMPARE(all->size(), marks.size());
+        for (const auto& [p, w] : marks) {
+            QCOMPARE(all->at(p).low, w.low);
+            QCOMPARE(all->at(p).high, w.high);
+        }
         for (const auto& [p, w] : marks)
             QCOMPARE(src.cachedHighWatermark(p), int64_t(-1)); // nothing fetched yet
 
@@ -520,6 +529,10 @@ private slots:
         QVERIFY2(w.ok(), text(w.status()));
         QCOMPARE(w->high, int64_t(700));
         QVERIFY2(w->low > 0, "the mock kept everything; nothing to test");
+        auto all = src.watermarks(kMetadataTimeoutMs);
+        QVERIFY2(all.ok(), text(all.status()));
+        QCOMPARE(all->at(0).low, w->low);
+        QCOMPARE(all->at(0).high, w->high);
 
         QVERIFY(src.assign({{0, 0}}).ok());
         Drained lost = drain(src, [](const Drained& x) { return !x.events.empty(); });
