@@ -9,10 +9,10 @@
 //
 // The waker watches from its own thread: when the queue, after coming near one of those limits,
 // has been drained below 60% of them, nothing has arrived for a few milliseconds and an assigned
-// partition is still behind its high watermark, it sends one ListOffsets request to each lagging partition's leader
-// (rd_kafka_query_watermark_offsets). The request wakes that broker thread, which then decides
-// again whether to fetch, and fetching resumes while the application still works through the
-// rest of the queue. A consumer whose queue never fills (caught up, or a slow topic) is never
+// partition is still behind its high watermark, it sends one ListOffsets request to each lagging
+// partition's leader (rd_kafka_query_watermark_offsets). The request wakes that broker thread,
+// which then decides again whether to fetch, and fetching resumes while the application still
+// works through the rest of the queue. A consumer whose queue never fills (caught up, or a slow topic) is never
 // nudged: the requests would only slow its fetches down.
 //
 // Threading: setAssignment() and setLeaders() from the consumer's owning thread; the rest runs

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <random>
 #include <utility>
 
@@ -531,41 +532,46 @@ Result<Watermarks> KafkaSource::queryWatermarks(int32_t partition, int timeoutMs
     return w;
 }
 
+namespace {
+
+// Low and high watermarks of parts in two ListOffsets rounds, "earliest" and "latest" (the
+// special timestamps -2 and -1), each one request per leader sent in parallel; nullopt when
+// anything is missing or failed.
+std::optional<std::map<int32_t, Watermarks>> watermarksAtOnce(rd_kafka_t* rk, const std::string& topic,
+                                                              const std::vector<int32_t>& parts,
+                                                              int timeoutMs) {
+    std::map<int32_t, Watermarks> out;
+    for (const int64_t which : {RD_KAFKA_OFFSET_BEGINNING, RD_KAFKA_OFFSET_END}) {
+        PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(parts.size())));
+        for (int32_t p : parts)
+            rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = which;
+        if (rd_kafka_offsets_for_times(rk, list.get(), timeoutMs) != RD_KAFKA_RESP_ERR_NO_ERROR)
+            return std::nullopt;
+        for (int i = 0; i < list->cnt; ++i) {
+            const auto& e = list->elems[i];
+            if (e.err || e.offset < 0)
+                return std::nullopt;
+            (which == RD_KAFKA_OFFSET_BEGINNING ? out[e.partition].low : out[e.partition].high) = e.offset;
+        }
+    }
+    if (out.size() != parts.size())
+        return std::nullopt;
+    return out;
+}
+
+} // namespace
+
 Result<std::map<int32_t, Watermarks>> KafkaSource::watermarks(int timeoutMs) {
     auto parts = partitions(timeoutMs);
     if (!parts.ok())
         return parts.status();
+    // All partitions at once first: a pipeline's first fetch waits for these, so they are worth
+    // a round trip per leader instead of two per partition. Anything unexpected falls back to
+    // asking partition by partition.
+    if (!parts->empty())
+        if (auto all = watermarksAtOnce(m_impl->rk.get(), m_impl->topic, *parts, timeoutMs))
+            return std::move(*all);
     std::map<int32_t, Watermarks> out;
-    // All partitions at once: ListOffsets for "earliest" and for "latest" (the special
-    // timestamps -2 and -1), one request per leader each, sent in parallel. A pipeline's first
-    // fetch waits for these, so they are worth a round trip per leader instead of two per
-    // partition. Anything unexpected falls back to asking partition by partition.
-    if (!parts->empty()) {
-        Impl& d = *m_impl;
-        bool complete = true;
-        for (const int64_t which : {RD_KAFKA_OFFSET_BEGINNING, RD_KAFKA_OFFSET_END}) {
-            PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(parts->size())));
-            for (int32_t p : *parts)
-                rd_kafka_topic_partition_list_add(list.get(), d.topic.c_str(), p)->offset = which;
-            if (rd_kafka_offsets_for_times(d.rk.get(), list.get(), timeoutMs) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                complete = false;
-                break;
-            }
-            for (int i = 0; i < list->cnt; ++i) {
-                const auto& e = list->elems[i];
-                if (e.err || e.offset < 0) {
-                    complete = false;
-                    break;
-                }
-                (which == RD_KAFKA_OFFSET_BEGINNING ? out[e.partition].low : out[e.partition].high) = e.offset;
-            }
-            if (!complete)
-                break;
-        }
-        if (complete && out.size() == parts->size())
-            return out;
-        out.clear();
-    }
     for (int32_t p : *parts) {
         auto w = queryWatermarks(p, timeoutMs);
         if (!w.ok())

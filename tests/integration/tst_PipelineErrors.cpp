@@ -31,6 +31,17 @@ class PipelineErrorsTest : public QObject {
         return true;
     }
 
+    // The pipeline's batch failed and nothing of it counts: no rows, state Error, cursors still at
+    // 0, and an error row matching errorWhere (a condition on PIPELINES_ERRORS).
+    void expectFailedBatch(const QString& store, const QString& errorWhere) {
+        QCOMPARE(scalar(store, "SELECT count(*) FROM t"), QString("0"));
+        QCOMPARE(scalar(store, "SELECT STATE FROM information_schema.PIPELINES"), QString("Error"));
+        QCOMPARE(scalar(store, "SELECT count(*) > 0 FROM information_schema.PIPELINES_ERRORS WHERE " + errorWhere),
+                 QString("1"));
+        QCOMPARE(scalar(store, "SELECT coalesce(sum(CURSOR_OFFSET), 0) FROM information_schema.PIPELINES_CURSORS"),
+                 QString("0"));
+    }
+
     // A store with table t (id, user, amount, ts) and one started pipeline p over topic.
     bool makePipeline(const QString& store, const QString& topic, const QString& clauses) {
         Run r = run({"sql", "--store", store, "-e",
@@ -62,13 +73,7 @@ private slots:
         Run r = run({"run", "--store", store, "--until-caught-up", "--timeout", "60"});
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains("Error"), qPrintable(r.err));
-        QCOMPARE(scalar(store, "SELECT count(*) FROM t"), QString("0"));
-        QCOMPARE(scalar(store, "SELECT STATE FROM information_schema.PIPELINES"), QString("Error"));
-        QCOMPARE(scalar(store, "SELECT count(*) > 0 FROM information_schema.PIPELINES_ERRORS WHERE "
-                               "STD_ERROR LIKE '%bad record in message 2%' AND ERROR_MESSAGE LIKE '%code 3%'"),
-                 QString("1"));
-        QCOMPARE(scalar(store, "SELECT coalesce(sum(CURSOR_OFFSET), 0) FROM information_schema.PIPELINES_CURSORS"),
-                 QString("0"));
+        expectFailedBatch(store, "STD_ERROR LIKE '%bad record in message 2%' AND ERROR_MESSAGE LIKE '%code 3%'");
     }
 
     void garbageTransformOutputFailsTheBatch() {
@@ -176,13 +181,7 @@ private slots:
         QVERIFY(makePipeline(store, "stopper", "INTO TABLE t FIELDS TERMINATED BY ','"));
         Run r = run({"run", "--store", store, "--until-caught-up", "--timeout", "60"});
         QCOMPARE(r.exitCode, 1);
-        QCOMPARE(scalar(store, "SELECT STATE FROM information_schema.PIPELINES"), QString("Error"));
-        QCOMPARE(scalar(store, "SELECT count(*) FROM t"), QString("0"));
-        QCOMPARE(scalar(store, "SELECT count(*) > 0 FROM information_schema.PIPELINES_ERRORS WHERE "
-                               "ERROR_TYPE = 'Error' AND BATCH_EARLIEST_OFFSET = 100 AND LOAD_DATA_LINE = 'not,enough'"),
-                 QString("1"));
-        QCOMPARE(scalar(store, "SELECT coalesce(sum(CURSOR_OFFSET), 0) FROM information_schema.PIPELINES_CURSORS"),
-                 QString("0"));
+        expectFailedBatch(store, "ERROR_TYPE = 'Error' AND BATCH_EARLIEST_OFFSET = 100 AND LOAD_DATA_LINE = 'not,enough'");
     }
 
     void setAndWhereWithKafkaMetadata() {
