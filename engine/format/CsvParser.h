@@ -57,6 +57,11 @@ public:
     Status parse(std::string_view text, RecordSink& sink);
 
 private:
+    // Marks in m_stopBits every byte of text that m_stop holds (one bit per byte).
+    void markStops(std::string_view text);
+    // The first marked position at or after pos, or text size when none.
+    size_t nextStop(size_t pos, size_t n) const;
+
     sql::CsvOptions m_options;
     std::string m_scratch;
     std::vector<Field> m_fields;
@@ -65,6 +70,9 @@ private:
     int m_escape = -1;                               // the byte, or -1 for none
     std::array<unsigned char, 256> m_stop{};         // bytes that may end a plain run, unenclosed
     std::array<unsigned char, 256> m_enclosedStop{}; // same inside an enclosure
+    std::array<unsigned char, 3> m_stopBytes{};      // the bytes of m_stop (at most 3)
+    size_t m_stopCount = 0;
+    std::vector<uint64_t> m_stopBits;                // markStops() of the text being parsed
 };
 
 } // namespace sluice::format

@@ -9,7 +9,8 @@ PipelineRunner::Impl::Accept PipelineRunner::Impl::classify(int32_t p, int64_t o
     if (offset < expected)
         return Accept::Skip;
     if (offset == expected) {
-        gapTries.erase(p);
+        if (!gapTries.empty()) // the usual case: no gap pending anywhere, no lookup
+            gapTries.erase(p);
         return Accept::Yes;
     }
     auto& t = gapTries[p];

@@ -22,7 +22,7 @@ std::string_view TextArena::copy(std::string_view s) {
             ++next;
         if (next >= m_chunks.size()) {
             const size_t cap = std::max<size_t>(1 << 20, s.size());
-            m_chunks.push_back(std::make_unique<char[]>(cap));
+            m_chunks.push_back(std::make_unique_for_overwrite<char[]>(cap)); // no zeroing: only written bytes are read
             m_sizes.push_back(cap);
             next = m_chunks.size() - 1;
         }

@@ -16,9 +16,6 @@ using namespace detail;
 // ---------------------------------------------------------------------------------------------
 // KafkaMessage
 
-KafkaMessage::KafkaMessage(KafkaMessage&& other) noexcept
-    : m_raw(std::exchange(other.m_raw, nullptr)) {}
-
 KafkaMessage& KafkaMessage::operator=(KafkaMessage&& other) noexcept {
     if (this != &other) {
         if (m_raw)
@@ -33,13 +30,6 @@ KafkaMessage::~KafkaMessage() {
         rd_kafka_message_destroy(m_raw);
 }
 
-int32_t KafkaMessage::partition() const {
-    return m_raw ? m_raw->partition : -1;
-}
-int64_t KafkaMessage::offset() const {
-    return m_raw ? m_raw->offset : -1;
-}
-
 int64_t KafkaMessage::timestampMs() const {
     if (!m_raw)
         return -1;
@@ -52,12 +42,6 @@ std::string_view KafkaMessage::key() const {
     if (!m_raw || !m_raw->key)
         return {};
     return {static_cast<const char*>(m_raw->key), m_raw->key_len};
-}
-
-std::string_view KafkaMessage::value() const {
-    if (!m_raw || !m_raw->payload)
-        return {};
-    return {static_cast<const char*>(m_raw->payload), m_raw->len};
 }
 
 // ---------------------------------------------------------------------------------------------

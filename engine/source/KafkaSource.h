@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-struct rd_kafka_message_s;
+#include <librdkafka/rdkafka.h>
 
 namespace sluice::source {
 
@@ -25,17 +25,22 @@ class KafkaMessage {
 public:
     KafkaMessage() = default;
     explicit KafkaMessage(rd_kafka_message_s* raw) : m_raw(raw) {}
-    KafkaMessage(KafkaMessage&&) noexcept;
+    KafkaMessage(KafkaMessage&& other) noexcept : m_raw(other.m_raw) { other.m_raw = nullptr; }
     KafkaMessage& operator=(KafkaMessage&&) noexcept;
     KafkaMessage(const KafkaMessage&) = delete;
     KafkaMessage& operator=(const KafkaMessage&) = delete;
     ~KafkaMessage();
 
-    int32_t partition() const;
-    int64_t offset() const;
+    // Inline: the runner reads these for every message of a batch.
+    int32_t partition() const { return m_raw ? m_raw->partition : -1; }
+    int64_t offset() const { return m_raw ? m_raw->offset : -1; }
     int64_t timestampMs() const; // -1 when the message has none
     std::string_view key() const;
-    std::string_view value() const;
+    std::string_view value() const {
+        if (!m_raw || !m_raw->payload)
+            return {};
+        return {static_cast<const char*>(m_raw->payload), m_raw->len};
+    }
 
 private:
     rd_kafka_message_s* m_raw = nullptr;
