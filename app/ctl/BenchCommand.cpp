@@ -327,22 +327,15 @@ Status rawInsert(const std::string& dir, const Plan& plan, Results& r) {
             auto& dest = shards[static_cast<size_t>(h.shard(kShards))];
             const size_t noteAt = line.rfind(',') + 1;
             pipeline::Cell c;
-            c.kind = pipeline::Cell::Kind::Int;
-            c.i = p.id;
+            c.setInt(p.id);
             dest.cells.push_back(c);
-            c = {};
-            c.kind = pipeline::Cell::Kind::Text;
-            c.text = arena.copy(p.user);
+            c.setText(arena.copy(p.user));
             dest.cells.push_back(c);
-            c = {};
-            c.kind = pipeline::Cell::Kind::Int;
-            c.i = p.amount;
+            c.setInt(p.amount);
             dest.cells.push_back(c);
-            c.i = p.ts;
+            c.setInt(p.ts);
             dest.cells.push_back(c);
-            c = {};
-            c.kind = pipeline::Cell::Kind::Text;
-            c.text = arena.copy(std::string_view(line).substr(noteAt));
+            c.setText(arena.copy(std::string_view(line).substr(noteAt)));
             dest.cells.push_back(c);
             ++dest.rows;
         }

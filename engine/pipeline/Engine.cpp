@@ -251,7 +251,7 @@ Result<store::ExecResult> testPipeline(std::shared_ptr<store::Store> store, cons
             case Cell::Kind::Null: break;
             case Cell::Kind::Int: v.type = store::Value::Type::Integer; v.i = cell.i; break;
             case Cell::Kind::Real: v.type = store::Value::Type::Real; v.d = cell.d; break;
-            case Cell::Kind::Text: v.type = store::Value::Type::Text; v.s = std::string(cell.text); break;
+            case Cell::Kind::Text: v.type = store::Value::Type::Text; v.s = std::string(cell.text()); break;
             }
             vals.push_back(std::move(v));
         }

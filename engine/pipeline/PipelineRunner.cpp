@@ -214,6 +214,14 @@ Status PipelineRunner::Impl::collect(PreparedBatch& next, bool& full, bool& caug
     // Slow start: after an idle spell the first batches are small, so loading starts while the
     // rest of a backlog is still being read; each full batch doubles the cap up to the limit.
     const size_t batchCap = std::max<size_t>(1, std::min(options.maxBatchMessages, nextBatchCap));
+    if (next.prebuilt && !next.shards.empty()) {
+        // Room for an even share of the batch's rows per shard, plus a quarter, so that the cells
+        // are not copied over and over while their vectors grow (kept for the next batches).
+        const size_t perShard = (batchCap / next.shards.size() + 1) * 5 / 4 * builder->targetColumns().size();
+        for (auto& s : next.shards)
+            if (s.cells.capacity() < perShard)
+                s.cells.reserve(perShard);
+    }
     // Every position at the highest watermark seen (fetch responses or the last refresh).
     auto atHighWatermarks = [&] {
         for (auto& [p, pos] : positions) {

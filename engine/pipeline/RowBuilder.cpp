@@ -316,16 +316,15 @@ Status RowBuilder::addRecord(std::span<const format::Field> fields, const Messag
             if (t < 0)
                 continue;
             Cell& c = row[static_cast<size_t>(t)];
+            int64_t v = 0;
             if (fields[f].isNull) {
-                c.kind = Cell::Kind::Null;
-                c.text = {};
-            } else if (m_integerTarget[static_cast<size_t>(t)] &&
-                       plainInteger(fields[f].text, c.i)) {
-                c.kind = Cell::Kind::Int; // saves SQLite's text-to-number conversion per value
-                c.text = {};
+                c.setNull();
+            } else if (m_integerTarget[static_cast<size_t>(t)] && plainInteger(fields[f].text, v)) {
+                c.setInt(v); // saves SQLite's text-to-number conversion per value
+            } else if (fields[f].text.size() > Cell::kMaxText) {
+                return Status(ErrorCode::Parse, "field " + std::to_string(f + 1) + " is longer than 4 GiB");
             } else {
-                c.kind = Cell::Kind::Text;
-                c.text = fields[f].text;
+                c.setText(fields[f].text);
             }
         }
     } else {
@@ -355,22 +354,15 @@ Status RowBuilder::addRecord(std::span<const format::Field> fields, const Messag
             return Status(ErrorCode::Parse, std::string("SET/WHERE failed: ") + sqlite3_errmsg(m_evalDb.get()));
         for (size_t i = 0; i < row.size(); ++i) {
             Cell& c = row[i];
-            c.text = {};
             int col = static_cast<int>(i);
             switch (sqlite3_column_type(s, col)) {
-            case SQLITE_NULL: c.kind = Cell::Kind::Null; break;
-            case SQLITE_INTEGER:
-                c.kind = Cell::Kind::Int;
-                c.i = sqlite3_column_int64(s, col);
-                break;
-            case SQLITE_FLOAT:
-                c.kind = Cell::Kind::Real;
-                c.d = sqlite3_column_double(s, col);
-                break;
+            case SQLITE_NULL: c.setNull(); break;
+            case SQLITE_INTEGER: c.setInt(sqlite3_column_int64(s, col)); break;
+            case SQLITE_FLOAT: c.setReal(sqlite3_column_double(s, col)); break;
             default: {
-                c.kind = Cell::Kind::Text;
+                // SQLite values are shorter than 2 GiB.
                 const char* p = static_cast<const char*>(sqlite3_column_blob(s, col));
-                c.text = arena.copy({p ? p : "", static_cast<size_t>(sqlite3_column_bytes(s, col))});
+                c.setText(arena.copy({p ? p : "", static_cast<size_t>(sqlite3_column_bytes(s, col))}));
             }
             }
         }
@@ -381,10 +373,9 @@ Status RowBuilder::addRecord(std::span<const format::Field> fields, const Messag
     // (and with copyText, all).
     if (!m_evaluate)
         for (auto& c : row)
-            if (c.kind == Cell::Kind::Text && !c.text.empty() &&
-                (m_copyText || c.text.data() < m_input.data() ||
-                 c.text.data() >= m_input.data() + m_input.size()))
-                c.text = arena.copy(c.text);
+            if (c.kind == Cell::Kind::Text && c.size > 0 &&
+                (m_copyText || c.p < m_input.data() || c.p >= m_input.data() + m_input.size()))
+                c.setText(arena.copy(c.text()));
 
     int shard = 0;
     if (m_table.kind == store::TableKind::Sharded && m_shards > 1) {
@@ -399,7 +390,7 @@ Status RowBuilder::addRecord(std::span<const format::Field> fields, const Messag
                 const Cell& c = row[static_cast<size_t>(k)];
                 switch (c.kind) {
                 case Cell::Kind::Null: h.addNull(); break;
-                case Cell::Kind::Text: h.addText(c.text, m_targetAffinity[static_cast<size_t>(k)]); break;
+                case Cell::Kind::Text: h.addText(c.text(), m_targetAffinity[static_cast<size_t>(k)]); break;
                 case Cell::Kind::Int: {
                     char buf[24];
                     auto end = std::to_chars(buf, buf + sizeof buf, c.i).ptr;

@@ -21,17 +21,42 @@
 
 namespace sluice::pipeline {
 
-// One value of a row; Text points into the message or the batch's TextArena.
-// Int and Real share storage (a batch holds millions of cells).
+// One value of a row in 16 bytes (a batch holds millions of cells): Text points into the
+// message or the batch's TextArena and is shorter than 4 GiB; Int and Real share its storage.
 struct Cell {
     enum class Kind : uint8_t { Null, Text, Int, Real };
-    Kind kind = Kind::Null;
-    std::string_view text;
     union {
-        int64_t i = 0;
-        double d;
+        const char* p = nullptr; // Text
+        int64_t i;               // Int
+        double d;                // Real
     };
+    uint32_t size = 0; // Text: bytes at p
+    Kind kind = Kind::Null;
+
+    static constexpr size_t kMaxText = UINT32_MAX;
+    // Text only.
+    std::string_view text() const { return {p ? p : "", size}; }
+    void setNull() {
+        kind = Kind::Null;
+        p = nullptr;
+        size = 0;
+    }
+    // s.size() <= kMaxText.
+    void setText(std::string_view s) {
+        kind = Kind::Text;
+        p = s.data();
+        size = static_cast<uint32_t>(s.size());
+    }
+    void setInt(int64_t v) {
+        kind = Kind::Int;
+        i = v;
+    }
+    void setReal(double v) {
+        kind = Kind::Real;
+        d = v;
+    }
 };
+static_assert(sizeof(Cell) == 16);
 
 // Append-only byte storage for the values of one batch; emptied as a whole (its chunks are kept
 // for the next batch).

@@ -116,8 +116,8 @@ Result<bool> ShardWriter::commit(const std::string& pipeline, int64_t batchId, c
                 case Cell::Kind::Int: sqlite3_bind_int64(s, idx, cell.i); break;
                 case Cell::Kind::Real: sqlite3_bind_double(s, idx, cell.d); break;
                 case Cell::Kind::Text:
-                    sqlite3_bind_text(s, idx, cell.text.data() ? cell.text.data() : "",
-                                      static_cast<int>(cell.text.size()), SQLITE_STATIC);
+                    sqlite3_bind_text(s, idx, cell.p ? cell.p : "", static_cast<int>(cell.size),
+                                      SQLITE_STATIC);
                     break;
                 }
             }

@@ -31,7 +31,11 @@ public:
     // A text field about to be stored in a column of this affinity.
     void addText(std::string_view text, Affinity affinity);
     uint64_t value() const { return m_h; }
-    int shard(int shardCount) const { return static_cast<int>(m_h % static_cast<uint64_t>(shardCount)); }
+    // m_h % shardCount; a mask when shardCount is a power of two (the same value, no division).
+    int shard(int shardCount) const {
+        const auto n = static_cast<uint64_t>(shardCount);
+        return static_cast<int>((n & (n - 1)) == 0 ? m_h & (n - 1) : m_h % n);
+    }
 
 private:
     uint64_t m_h = 0x9e3779b97f4a7c15ULL;
