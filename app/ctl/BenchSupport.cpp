@@ -278,6 +278,13 @@ int64_t peakRssBytes() { return statusField("VmHWM"); }
 
 void RssSampler::start() {
     stop();
+    // Resets the kernel's high-water mark (VmHWM) to the current RSS, so that stop() reads the
+    // exact peak of this span; the 100 ms samples are the fallback where that is not allowed.
+    m_exact = false;
+    if (std::FILE* f = std::fopen("/proc/self/clear_refs", "w")) {
+        m_exact = std::fputs("5", f) >= 0;
+        m_exact = (std::fclose(f) == 0) && m_exact;
+    }
     m_peak.store(currentRssBytes());
     m_running.store(true);
     m_thread = std::thread([this] {
@@ -295,7 +302,7 @@ void RssSampler::stop() {
         return;
     m_running.store(false);
     m_thread.join();
-    const int64_t rss = currentRssBytes();
+    const int64_t rss = m_exact ? peakRssBytes() : currentRssBytes();
     if (rss > m_peak.load())
         m_peak.store(rss);
 }

@@ -99,12 +99,14 @@ public:
     RssSampler& operator=(const RssSampler&) = delete;
     void start();
     void stop();
-    // Largest sample in bytes (also taken at start and stop).
+    // Peak RSS in bytes between start() and stop(): the kernel's VmHWM, reset at start() through
+    // /proc/self/clear_refs; where that fails, the largest 100 ms sample.
     int64_t peakBytes() const { return m_peak.load(); }
 
 private:
     std::atomic<bool> m_running{false};
     std::atomic<int64_t> m_peak{0};
+    bool m_exact = false; // VmHWM was reset at start()
     std::thread m_thread;
 };
 
