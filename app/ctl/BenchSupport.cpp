@@ -282,11 +282,13 @@ void RssSampler::start() {
     // exact peak of this span; the 100 ms samples are the fallback where that is not allowed.
     m_exact = false;
     if (std::FILE* f = std::fopen("/proc/self/clear_refs", "w")) {
-        m_exact = std::fputs("5", f) >= 0;
-        m_exact = (std::fclose(f) == 0) && m_exact;
+        const bool wrote = std::fputs("5", f) >= 0;
+        m_exact = std::fclose(f) == 0 && wrote;
     }
     m_peak.store(currentRssBytes());
     m_running.store(true);
+    if (m_exact)
+        return; // stop() reads the peak; no samples needed
     m_thread = std::thread([this] {
         while (m_running.load()) {
             const int64_t rss = currentRssBytes();
@@ -298,10 +300,10 @@ void RssSampler::start() {
 }
 
 void RssSampler::stop() {
-    if (!m_thread.joinable())
+    if (!m_running.exchange(false))
         return;
-    m_running.store(false);
-    m_thread.join();
+    if (m_thread.joinable())
+        m_thread.join();
     const int64_t rss = m_exact ? peakRssBytes() : currentRssBytes();
     if (rss > m_peak.load())
         m_peak.store(rss);

@@ -217,7 +217,8 @@ Status PipelineRunner::Impl::collect(PreparedBatch& next, bool& full, bool& caug
     if (next.prebuilt && !next.shards.empty()) {
         // Room for an even share of the batch's rows per shard, plus a quarter, so that the cells
         // are not copied over and over while their vectors grow (kept for the next batches).
-        const size_t perShard = (batchCap / next.shards.size() + 1) * 5 / 4 * builder->targetColumns().size();
+        const size_t rowsPerShard = (batchCap / next.shards.size() + 1) * 5 / 4;
+        const size_t perShard = rowsPerShard * builder->targetColumns().size();
         for (auto& s : next.shards)
             if (s.cells.capacity() < perShard)
                 s.cells.reserve(perShard);

@@ -22,7 +22,8 @@ std::string_view TextArena::copy(std::string_view s) {
             ++next;
         if (next >= m_chunks.size()) {
             const size_t cap = std::max<size_t>(1 << 20, s.size());
-            m_chunks.push_back(std::make_unique_for_overwrite<char[]>(cap)); // no zeroing: only written bytes are read
+            // Not zeroed: only bytes written by copy() are ever read.
+            m_chunks.push_back(std::make_unique_for_overwrite<char[]>(cap));
             m_sizes.push_back(cap);
             next = m_chunks.size() - 1;
         }
@@ -322,7 +323,8 @@ Status RowBuilder::addRecord(std::span<const format::Field> fields, const Messag
             } else if (m_integerTarget[static_cast<size_t>(t)] && plainInteger(fields[f].text, v)) {
                 c.setInt(v); // saves SQLite's text-to-number conversion per value
             } else if (fields[f].text.size() > Cell::kMaxText) {
-                return Status(ErrorCode::Parse, "field " + std::to_string(f + 1) + " is longer than 4 GiB");
+                return Status(ErrorCode::Parse,
+                              "field " + std::to_string(f + 1) + " is longer than 4 GiB");
             } else {
                 c.setText(fields[f].text);
             }

@@ -115,10 +115,12 @@ Result<bool> ShardWriter::commit(const std::string& pipeline, int64_t batchId, c
                 case Cell::Kind::Null: sqlite3_bind_null(s, idx); break;
                 case Cell::Kind::Int: sqlite3_bind_int64(s, idx, cell.i); break;
                 case Cell::Kind::Real: sqlite3_bind_double(s, idx, cell.d); break;
-                case Cell::Kind::Text:
-                    sqlite3_bind_text(s, idx, cell.p ? cell.p : "", static_cast<int>(cell.size),
+                case Cell::Kind::Text: {
+                    const std::string_view text = cell.text();
+                    sqlite3_bind_text(s, idx, text.data(), static_cast<int>(text.size()),
                                       SQLITE_STATIC);
                     break;
+                }
                 }
             }
         }
